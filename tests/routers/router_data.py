@@ -1,0 +1,86 @@
+"""Synthetic outcome table and a deterministic fake encoder for router unit tests."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from routerlab.outcomes import Outcomes
+
+CATS = ("billing", "contracts", "chat")
+DIM = 16
+
+
+def fake_embed(texts, encoder=None):
+    """Deterministic 16-d unit vectors: a category direction (from the first word) plus hash noise."""
+    out = np.empty((len(texts), DIM), dtype=np.float32)
+    for i, t in enumerate(texts):
+        seed = int.from_bytes(hashlib.blake2b(t.encode(), digest_size=4).digest(), "little")
+        v = np.random.default_rng(seed).normal(size=DIM) * 0.5
+        head = t.split(" ", 1)[0]
+        if head in CATS:
+            v[CATS.index(head)] += 2.0
+        if "hard" in t:
+            v[5] += 2.0
+        out[i] = v / np.linalg.norm(v)
+    return out
+
+
+def make_outcomes(n: int = 150, seed: int = 0) -> Outcomes:
+    """Three models (cheap 'weak', 'mid', expensive 'strong'); the strong model helps on hard queries and
+    on contracts. Quality is binary for 'weak'/'strong' and graded for 'mid'."""
+    rng = np.random.default_rng(seed)
+    cat = rng.choice(CATS, size=n, p=[0.4, 0.25, 0.35])
+    hard = rng.random(n) < 0.4
+    pii = rng.random(n) < 0.2
+    prompts = [
+        f"{c} {'hard' if h else 'easy'} question number {i} about item {rng.integers(1000)}"
+        for i, (c, h) in enumerate(zip(cat, hard, strict=True))
+    ]
+    p_weak = np.where(hard, 0.25, 0.85) - np.where(cat == "contracts", 0.15, 0.0)
+    p_strong = np.where(hard, 0.85, 0.95)
+    q_weak = (rng.random(n) < p_weak).astype(float)
+    q_strong = (rng.random(n) < p_strong).astype(float)
+    q_mid = np.clip((q_weak + q_strong) / 2 + rng.normal(0, 0.1, n), 0, 1)
+    quality = np.column_stack([q_weak, q_mid, q_strong])
+    tok_in = rng.integers(20, 200, n).astype(float)
+    tok_out = rng.integers(10, 300, (n, 3)).astype(float)
+    price = np.array([0.1, 1.0, 10.0]) / 1e6
+    cost = (tok_in[:, None] + tok_out) * price
+    latency = np.column_stack(
+        [0.2 + tok_out[:, 0] / 100, 0.5 + tok_out[:, 1] / 60, 1.0 + tok_out[:, 2] / 40]
+    )
+    conf = np.clip(quality * 0.6 + rng.random((n, 3)) * 0.4, 0, 1)
+    responses = np.array(
+        [
+            [
+                f"answer {m} {i} {'good' if quality[i, j] > 0.5 else 'bad'}"
+                for j, m in enumerate(("weak", "mid", "strong"))
+            ]
+            for i in range(n)
+        ],
+        dtype=object,
+    )
+    queries = pd.DataFrame(
+        {
+            "prompt": prompts,
+            "category": cat,
+            "contains_pii": pii,
+            "difficulty": hard.astype(int),
+            "stakes": np.where(cat == "contracts", 3.0, 1.0),
+        }
+    )
+    return Outcomes.from_arrays(
+        queries,
+        ["weak", "mid", "strong"],
+        quality=quality,
+        cost=cost,
+        latency=latency,
+        tokens_in=np.repeat(tok_in[:, None], 3, axis=1),
+        tokens_out=tok_out,
+        confidence=conf,
+        responses=responses,
+        name="synthetic",
+    )

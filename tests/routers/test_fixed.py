@@ -1,0 +1,17 @@
+import pytest
+
+from routerlab.errors import RouterlabError
+from routerlab.routers import make_router
+
+
+def test_fixed_sends_everything_to_one_model(outcomes):
+    assert set(make_router("fixed").fit(outcomes).route(outcomes)) == {"strong"}
+    assert set(make_router("fixed", model="weak").fit(outcomes).route(outcomes)) == {"weak"}
+    assert set(make_router("fixed", model="mid").fit(outcomes).route(outcomes)) == {"mid"}
+    # default pair: best mean quality vs cheapest other
+    assert make_router("fixed").fit(outcomes).models_ == ("weak", "strong")
+
+
+def test_fixed_unknown_model(outcomes):
+    with pytest.raises(RouterlabError, match="not in the table"):
+        make_router("fixed", model="gpt-9").fit(outcomes)
