@@ -208,7 +208,9 @@ def embed(
     if not todo:
         return out
 
-    miss = list(todo)
+    # shortest first: batches of similar length waste little padding, and an interrupted run
+    # has cached the cheap texts already
+    miss = sorted(todo, key=lambda k: len(texts[todo[k][0]]))
     encoder = _load(info["path"])
     bar = None
     if progress:

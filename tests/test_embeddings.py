@@ -71,7 +71,7 @@ def test_only_misses_are_encoded_and_batches_are_saved(monkeypatch):
     monkeypatch.setattr(embeddings, "_load", lambda path: Spy(real_load(path)))
     more = first[:3] + ["a brand new question", "another new one", "and a third"]
     B = embed(more, batch_size=2)
-    assert [t for b in seen for t in b] == more[3:]  # only the three misses were encoded
+    assert sorted(t for b in seen for t in b) == sorted(more[3:])  # only the misses
     assert [len(b) for b in seen] == [2, 1]
     np.testing.assert_array_equal(B[:3], A[:3])
 
@@ -93,7 +93,7 @@ def test_only_misses_are_encoded_and_batches_are_saved(monkeypatch):
     seen.clear()
     monkeypatch.setattr(embeddings, "_load", lambda path: Spy(real_load(path)))
     C = embed(["not cached at all"] + first[:1], cache=False)
-    assert seen == [["not cached at all", first[0]]]
+    assert [sorted(b) for b in seen] == [sorted(["not cached at all", first[0]])]
     np.testing.assert_allclose(C[1], A[0], atol=1e-6)
     assert cached_count(["not cached at all"]) == 0
 

@@ -320,8 +320,12 @@ def test_bundled_names_delegate(monkeypatch):
 
 def test_support_desk_bundled_if_present():
     bundled = pytest.importorskip("routerlab.workloads.bundled")
+    from routerlab.config import datasets_dir
+
     if "support-desk" not in bundled.BUNDLED:
         pytest.skip("support-desk not bundled yet")
+    if not (datasets_dir() / "support-desk" / "outcomes-local.jsonl").exists():
+        pytest.skip("support-desk outcomes not recorded yet")
     o = load_outcomes("support-desk")
     assert o.n >= 600 and len(o.models) >= 2
 
