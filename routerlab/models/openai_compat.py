@@ -139,6 +139,7 @@ class OpenAICompatBackend:
                 kw[name] = p[name]
         if p.get("logprobs"):
             kw["logprobs"] = True
+            kw["top_logprobs"] = 1  # llama_cpp.server returns logprobs only with top_logprobs
         if "timeout" in p:
             kw["timeout"] = p["timeout"]
         client = self._get_client()
