@@ -16,12 +16,16 @@ from .bootstrap import (
     percentile_ci,
     resample_indices,
 )
+from .crossfit import EvalResults, crossfit, evaluate_routers
 from .curves import Curve, aiq, apgr, cpt, curve, ndch, pareto_front
 from .result import RoutingResult, apply, apply_threshold, compare_results
 
 __all__ = [
     "Bootstrap",
     "Curve",
+    "EvalResults",
+    "crossfit",
+    "evaluate_routers",
     "RoutingResult",
     "apply",
     "apply_threshold",
