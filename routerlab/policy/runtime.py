@@ -1,0 +1,392 @@
+"""The production runtime: a loaded policy routes a prompt (or chat messages) to a model id.
+
+Needs only numpy (plus sentence-transformers, loaded lazily, when the router uses embeddings).
+The router is rebuilt from the policy's plain-JSON state by :func:`routerlab.routers.router_from_dict`,
+so a loaded policy scores with exactly the code the notebook used and makes the same decisions.
+
+Examples
+--------
+>>> from routerlab import policy                                  # doctest: +SKIP
+>>> p = policy.load("policy.json")                                # doctest: +SKIP
+>>> p.route("What is the notice period in clause 4?")             # doctest: +SKIP
+Decision(model='frontier', score=0.81, reason='knn score 0.810 >= threshold 0.500: strong model')
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import RouterlabError
+from .schema import PolicyError, validate
+
+#: Default PII patterns of the privacy rule (written into every exported rule, so production sees
+#: exactly what is detected). Synthetic-looking formats: emails, phone numbers, account / customer
+#: ids, payment card numbers.
+DEFAULT_PII_PATTERNS: dict[str, str] = {
+    "email": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    "phone": (
+        r"(?<![\w.])(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}[\s.-]?\d{3,4}(?:[\s.-]?\d{2,4})?"
+        r"|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})(?!\w|\.\d)"
+    ),
+    "account_id": (
+        r"(?i:\b(?:acct|account|customer|member|client)(?:\s*(?:id|no\.?|number|#))?[\s#:]*"
+        r"[A-Z]{0,4}-?\d{4,}\b)|\bAC(?:CT)?-?\d{4,}\b"
+    ),
+    "card": r"\b(?:\d{4}[ -]){3}\d{4}\b",
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where one request goes: the policy model id, the router's score and a readable reason."""
+
+    model: str
+    score: float | None
+    reason: str
+    pii: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class BatchDecision:
+    """Decisions for many queries: arrays of model ids, scores (nan when none) and PII flags."""
+
+    models: np.ndarray
+    scores: np.ndarray
+    pii: np.ndarray
+    columns: np.ndarray
+    rule_applied: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Sequence):  # OpenAI content parts
+        return "\n".join(
+            str(p.get("text", ""))
+            for p in content
+            if isinstance(p, Mapping) and p.get("type") == "text"
+        )
+    return "" if content is None else str(content)
+
+
+def text_of(prompt_or_messages: Any) -> tuple[str, str]:
+    """(the text the router scores, all the text checked for PII) of a prompt or chat messages.
+
+    The router sees the last user message (as the workload's ``prompt`` is the last user turn);
+    PII is looked for in every message.
+    """
+    if isinstance(prompt_or_messages, str):
+        return prompt_or_messages, prompt_or_messages
+    if isinstance(prompt_or_messages, Mapping) or not isinstance(prompt_or_messages, Sequence):
+        raise RouterlabError(
+            "route() takes a prompt string or a list of {'role', 'content'} messages, "
+            f"not {type(prompt_or_messages).__name__}"
+        )
+    texts, user = [], None
+    for i, m in enumerate(prompt_or_messages):
+        if not isinstance(m, Mapping) or "content" not in m:
+            raise RouterlabError(f"messages[{i}] must be an object with 'role' and 'content'")
+        t = _content_text(m["content"])
+        texts.append(t)
+        if m.get("role", "user") == "user":
+            user = t
+    if not texts:
+        raise RouterlabError("messages is empty: give at least one message")
+    return (user if user is not None else texts[-1]), "\n".join(texts)
+
+
+class PiiDetector:
+    """Regex PII detection: ``detect(text) -> name of the first matching pattern or None``."""
+
+    def __init__(self, patterns: Mapping[str, str] | None = None):
+        self.patterns = dict(DEFAULT_PII_PATTERNS if patterns is None else patterns)
+        try:
+            self._compiled = [(k, re.compile(v)) for k, v in self.patterns.items()]
+        except re.error as exc:
+            raise PolicyError(
+                f"rules: a PII pattern is not a valid regular expression ({exc})"
+            ) from None
+
+    def detect(self, text: str) -> str | None:
+        for name, rx in self._compiled:
+            if rx.search(text):
+                return name
+        return None
+
+
+class Policy:
+    """A loaded routing policy. Build with :func:`routerlab.policy.load` or ``Policy(doc)``.
+
+    Parameters
+    ----------
+    doc : dict
+        A policy document (validated here).
+    where : str
+        How errors name the source (usually the file name).
+    """
+
+    def __init__(self, doc: dict, where: str = "policy"):
+        validate(doc, where)
+        self.doc = doc
+        self.where = where
+        self.models: dict[str, dict] = {m["id"]: m for m in doc["models"]}
+        self._col_to_id = {m.get("column", m["id"]): m["id"] for m in doc["models"]}
+        for m in doc["models"]:  # a router may also know a model by its id
+            self._col_to_id.setdefault(m["id"], m["id"])
+        self.fallback: str = doc["fallback"]
+        self.router = _build_router(doc["router"], where)
+        r = doc["router"]
+        self.threshold: float | None = (
+            r.get("threshold")
+            if r.get("threshold") is not None
+            else getattr(self.router, "threshold", None)
+        )
+        self.encoder: str | None = (r.get("encoder") or {}).get("name")
+        self.pii_rule: dict | None = next(
+            (x for x in doc["rules"] if x["type"] == "pii" and x.get("enabled", True)), None
+        )
+        patterns = (self.pii_rule or {}).get("patterns")
+        self.detector = PiiDetector(patterns)
+        self._detect_regex = (
+            self.pii_rule is None or self.pii_rule.get("detect", "flag_or_regex") != "flag"
+        )
+        self._allow = tuple(self.pii_rule["allow"]) if self.pii_rule else ()
+        self._router_models = np.asarray(list(self.router.models_), dtype=object)
+        from ..routers.base import Router
+
+        self._plain_route = type(self.router).route is Router.route
+
+    # ------------------------------------------------------------------ info
+    @property
+    def kind(self) -> str:
+        return self.doc["router"]["kind"]
+
+    @property
+    def name(self) -> str:
+        return self.doc.get("name") or f"{self.kind}-policy"
+
+    @property
+    def expected(self) -> dict:
+        return self.doc["expected"]
+
+    @property
+    def is_binary(self) -> bool:
+        return not getattr(self.router, "multi_model", False) and len(self.router.models_) == 2
+
+    def __repr__(self) -> str:
+        return (
+            f"Policy({self.name!r}, router={self.kind!r}, models={list(self.models)}, "
+            f"threshold={self.threshold}, rules={[r['type'] for r in self.doc['rules']]})"
+        )
+
+    def to_dict(self) -> dict:
+        return self.doc
+
+    def model_id(self, column: str) -> str:
+        return self._col_to_id[column]
+
+    def column_of(self, model_id: str) -> str:
+        m = self.models[model_id]
+        return m.get("column", m["id"])
+
+    def check_env(self, environ: Mapping[str, str] | None = None) -> list[str]:
+        """Raise :class:`PolicyError` naming the field when a model's env var is not set.
+
+        Returns the ids of models without a callable backend (``backend: none``: scenario models).
+        """
+        env = os.environ if environ is None else environ
+        unbacked = []
+        for i, m in enumerate(self.doc["models"]):
+            if m["backend"] == "none":
+                unbacked.append(m["id"])
+                continue
+            for field in ("key_env", "base_url_env"):
+                name = m.get(field)
+                if name and not env.get(name):
+                    raise PolicyError(
+                        f"{self.where}: models[{i}].{field} names {name}, which is not set: "
+                        f"export {name}=... before using model {m['id']!r}"
+                    )
+        return unbacked
+
+    # ------------------------------------------------------------------ routing
+    def _pii_flags(self, texts: Sequence[str], contains_pii) -> tuple[np.ndarray, list]:
+        n = len(texts)
+        if contains_pii is not None:
+            flags = np.broadcast_to(np.asarray(contains_pii, dtype=bool), (n,)).copy()
+            return flags, ["flag"] * n
+        if not self._detect_regex:
+            return np.zeros(n, dtype=bool), [None] * n
+        found = [self.detector.detect(t) for t in texts]
+        return np.array([f is not None for f in found], dtype=bool), found
+
+    def _queries(self, prompts, categories, pii, embeddings):
+        from ..routers.base import Queries
+
+        if isinstance(prompts, Queries):
+            q = prompts
+            if pii is not None and q.contains_pii is None:
+                q = Queries(q.prompts, q.categories, pii, q.embeddings, q.outcomes)
+                q._emb_cache = prompts._emb_cache
+            return q
+        return Queries(
+            list(prompts), categories=categories, contains_pii=pii, embeddings=embeddings
+        )
+
+    def _decide(self, q, threshold: float | None) -> tuple[np.ndarray, np.ndarray]:
+        """(router columns, scores) for Queries ``q``; same logic as Router.route."""
+        r = self.router
+        t = self.threshold if threshold is None else threshold
+        n = len(q)
+        if self._plain_route:
+            s = r.score(q)
+            if r.multi_model:
+                idx = np.argmax(s, axis=1) if n else np.zeros(0, dtype=int)
+                return self._router_models[idx], s[np.arange(n), idx] if n else np.zeros(0)
+            return np.where(s >= t, self._router_models[1], self._router_models[0]), s
+        cols = np.asarray(r.route(q, threshold=t), dtype=object)
+        try:
+            s = np.asarray(r.score(q), dtype=float)
+        except RouterlabError:
+            return cols, np.full(n, np.nan)
+        if s.ndim == 2:
+            pos = {m: j for j, m in enumerate(r.models_)}
+            idx = np.array([pos.get(c, 0) for c in cols], dtype=int)
+            s = s[np.arange(n), idx] if n else np.zeros(0)
+        return cols, s
+
+    def route_batch(
+        self,
+        queries,
+        contains_pii=None,
+        categories=None,
+        threshold: float | None = None,
+        embeddings=None,
+    ) -> BatchDecision:
+        """Route many queries at once (a list of prompts or a :class:`~routerlab.routers.Queries`).
+
+        ``contains_pii``: the callers' flags (else the Queries' own flags, else the rule's regex).
+        """
+        from ..routers.base import Queries
+
+        if isinstance(queries, Queries):
+            texts = queries.prompts
+            if contains_pii is None and queries.contains_pii is not None:
+                contains_pii = queries.contains_pii
+        else:
+            texts = [text_of(x)[0] for x in queries]
+        pii, _ = self._pii_flags(texts, contains_pii)
+        q = self._queries(
+            queries if isinstance(queries, Queries) else texts, categories, pii, embeddings
+        )
+        cols, scores = self._decide(q, threshold)
+        ids = np.array([self._col_to_id[c] for c in cols], dtype=object)
+        forced = np.zeros(len(ids), dtype=bool)
+        if self.pii_rule is not None and len(ids):
+            forced = pii & ~np.isin(ids, np.asarray(self._allow, dtype=object))
+            ids[forced] = self._allow[0]
+        return BatchDecision(
+            models=ids,
+            scores=np.asarray(scores, dtype=float),
+            pii=pii,
+            columns=np.asarray(cols, dtype=object),
+            rule_applied=forced,
+        )
+
+    def route(
+        self,
+        prompt_or_messages,
+        contains_pii: bool | None = None,
+        category: str | None = None,
+        threshold: float | None = None,
+        embedding=None,
+    ) -> Decision:
+        """Route one request: a prompt string or OpenAI-style chat messages.
+
+        Parameters
+        ----------
+        prompt_or_messages : str or list of dict
+        contains_pii : bool, optional
+            The caller's flag; when ``None`` and the policy has a PII rule, regexes decide.
+        category : str, optional
+            The query's category when the caller knows it (category-aware routers use it).
+        threshold : float, optional
+            Override the exported threshold (binary routers), e.g. from a RouteLLM alias.
+        embedding : array (d,), optional
+            A precomputed query embedding (else computed lazily when the router needs one).
+        """
+        text, all_text = text_of(prompt_or_messages)
+        if contains_pii is not None:
+            pii, why = bool(contains_pii), "flagged by the caller"
+        elif self._detect_regex:
+            found = self.detector.detect(all_text)
+            pii, why = found is not None, f"detected: {found}"
+        else:
+            pii, why = False, ""
+        q = self._queries(
+            [text],
+            None if category is None else [category],
+            np.array([pii]),
+            None if embedding is None else np.asarray(embedding, dtype=np.float32).reshape(1, -1),
+        )
+        cols, scores = self._decide(q, threshold)
+        col = cols[0]
+        s = float(scores[0]) if len(scores) and np.isfinite(scores[0]) else None
+        mid = self._col_to_id[col]
+        reason = self._reason(col, s, threshold)
+        if pii and self.pii_rule is not None and mid not in self._allow:
+            reason = f"PII ({why}): rule keeps it on {self._allow[0]} instead of {mid}"
+            mid = self._allow[0]
+        elif pii and self.pii_rule is not None:
+            reason += f"; PII ({why}) allowed on {mid}"
+        return Decision(model=mid, score=s, reason=reason, pii=pii)
+
+    def _reason(self, col: str, s: float | None, threshold: float | None) -> str:
+        kind = self.kind
+        if s is None:
+            return f"{kind} router chose {self._col_to_id[col]}"
+        if getattr(self.router, "multi_model", False):
+            return f"{kind}: highest predicted utility {s:.3f} of {len(self.router.models_)} models"
+        t = self.threshold if threshold is None else threshold
+        if self._plain_route and t is not None:
+            strong = col == self._router_models[1]
+            op = ">=" if strong else "<"
+            return f"{kind} score {s:.3f} {op} threshold {t:.3f}: {'strong' if strong else 'weak'} model"
+        return f"{kind} score {s:.3f}: {self._col_to_id[col]}"
+
+
+def _build_router(r: dict, where: str):
+    from ..routers import REGISTRY, router_from_dict
+
+    kind = r["kind"]
+    if kind not in REGISTRY:
+        raise PolicyError(
+            f"{where}: router.kind {kind!r} is unknown; known: {', '.join(sorted(REGISTRY))}"
+        )
+    try:
+        router = router_from_dict({"kind": kind, "params": r["params"], "state": r["state"]})
+    except RouterlabError as exc:
+        raise PolicyError(
+            f"{where}: router.state or router.params does not fit {kind!r}: {exc}"
+        ) from None
+    except (TypeError, ValueError, KeyError, IndexError) as exc:
+        raise PolicyError(
+            f"{where}: router.state or router.params does not fit {kind!r}: {type(exc).__name__}: {exc}"
+        ) from None
+    if list(router.models_) != list(r["models"]):
+        raise PolicyError(
+            f"{where}: router.models {r['models']} differs from the fitted state's {list(router.models_)}"
+        )
+    return router

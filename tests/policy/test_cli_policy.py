@@ -1,0 +1,113 @@
+"""`routerlab route`, `routerlab policy check|eval|export`: output, exit codes, the drift alarm."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from routerlab import policy
+from routerlab.cli import main
+from routerlab.routers import make_router
+
+
+@pytest.fixture(scope="module")
+def files(split, tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli-policy")
+    train, test = split
+    router = make_router("random", threshold=0.5).fit(train)
+    doc = policy.export_policy(router, train, calibration=test, rules=["pii"], n_boot=500)
+    pol = policy.save(doc, d / "policy.json")
+    same = d / "calibration.jsonl"
+    test.to_long().to_json(same, orient="records", lines=True)
+    # a shifted table: the same traffic, but every model's answers got much worse
+    worse = replace(test, quality=test.quality * 0.4)
+    shifted = d / "shifted.jsonl"
+    worse.to_long().to_json(shifted, orient="records", lines=True)
+    return {"policy": pol, "same": same, "shifted": shifted, "router": router, "dir": d}
+
+
+def _last_json(out: str) -> dict:
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_route_json(files, capsys):
+    assert main(["route", str(files["policy"]), "What is 2 + 2?", "--json"]) == 0
+    d = _last_json(capsys.readouterr().out)
+    assert set(d) >= {"model", "score", "reason"}
+    p = policy.load(files["policy"])
+    assert d == p.route("What is 2 + 2?").to_dict()
+    assert main(["route", str(files["policy"]), "What is 2 + 2?", "--pii", "--json"]) == 0
+    d = _last_json(capsys.readouterr().out)
+    assert d["pii"] is True and d["model"] in p.pii_rule["allow"]
+    assert main(["route", str(files["policy"]), "What is 2 + 2?"]) == 0
+    assert capsys.readouterr().out.split("\t")[0] in p.models
+
+
+def test_check_ok(files, capsys):
+    assert main(["policy", "check", str(files["policy"]), "--json"]) == 0
+    s = _last_json(capsys.readouterr().out)
+    assert s["ok"] and s["router"] == "random" and s["rules"] == ["pii"]
+    assert s["unbacked_models"] == [m for m in s["models"] if m.startswith("scenario:")]
+
+
+def test_eval_same_table_no_drift(files, capsys):
+    assert main(["policy", "eval", str(files["policy"]), str(files["same"]), "--json"]) == 0
+    out = _last_json(capsys.readouterr().out)
+    assert out["drift"] is False and out["alarms"] == []
+    for k in ("escalation_share", "quality", "cost_per_1k"):
+        assert out["realised"][k]["value"] == pytest.approx(out["expected"][k]["value"])
+
+
+def test_eval_shifted_table_raises_the_drift_alarm(files, capsys):
+    rc = main(["policy", "eval", str(files["policy"]), str(files["shifted"]), "--json"])
+    out = _last_json(capsys.readouterr().out)
+    assert rc == 1
+    assert "quality" in out["alarms"] and out["drift"] is True
+    assert out["realised"]["quality"]["value"] < out["expected"]["quality"]["ci"][0]
+    assert "escalation_share" not in out["alarms"]  # the routing itself did not change
+
+
+@pytest.mark.parametrize(
+    "mutate,field",
+    [
+        (None, "not valid JSON"),
+        (lambda d: d.update(schema_version=3), "schema_version 3 is newer"),
+        (lambda d: d["router"].update(kind="foo"), "router.kind 'foo' is unknown"),
+        (lambda d: d["router"].pop("params"), "router.params is missing"),
+        (
+            lambda d: d["models"][0].update(backend="openai", key_env="EDGE_KEY_NOT_SET"),
+            "models[0].key_env names EDGE_KEY_NOT_SET",
+        ),
+    ],
+)
+def test_bad_policy_exit_2_one_line(files, tmp_path, capsys, mutate, field, monkeypatch):
+    monkeypatch.delenv("EDGE_KEY_NOT_SET", raising=False)
+    bad = tmp_path / "bad.json"
+    if mutate is None:
+        bad.write_text(files["policy"].read_text()[:-20])
+    else:
+        d = json.loads(files["policy"].read_text())
+        mutate(d)
+        bad.write_text(json.dumps(d))
+    assert main(["policy", "check", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: bad.json") and field in err and "\n" not in err
+    if "key_env" not in field:  # routing needs no keys; every other fault also stops `route`
+        assert main(["route", str(bad), "hi"]) == 2
+        assert field in capsys.readouterr().err
+
+
+def test_export_command(files, capsys):
+    out = files["dir"] / "exported.json"
+    rc = main(
+        ["policy", "export", str(files["same"]), "--router", "category",
+         "--pii-rule", "--target-share", "0.3", "--out", str(out)]
+    )  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    p = policy.load(out)
+    assert p.kind == "category" and p.pii_rule is not None
+    assert 0.0 <= p.threshold <= 1.0
+    assert np.isfinite(p.expected["quality"]["value"])

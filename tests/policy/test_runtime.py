@@ -1,0 +1,131 @@
+"""The production runtime: numpy only, messages or prompts, PII rule, reasons, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from routerlab import policy
+from routerlab.errors import RouterlabError
+from routerlab.policy.runtime import PiiDetector, text_of
+from routerlab.routers import REGISTRY, Queries, make_router
+
+BLOCK = """
+import sys
+for name in ("pandas", "sklearn", "scipy", "pyarrow", "jsonschema", "diskcache", "openai"):
+    sys.modules[name] = None   # importing any of them now raises ImportError
+from routerlab import policy
+p = policy.load(sys.argv[1])
+out = [p.route(t).to_dict() for t in sys.argv[2:]]
+heavy = sorted(m for m in ("pandas", "sklearn", "scipy", "pyarrow") if sys.modules.get(m) is not None)
+print(json.dumps({"decisions": out, "heavy": heavy}))
+"""
+
+
+def _export(router, split, tmp_path, name="policy.json", **kw):
+    train, test = split
+    doc = policy.export_policy(router, train, calibration=test, rules=["pii"], n_boot=100, **kw)
+    return policy.save(doc, tmp_path / name)
+
+
+def test_routes_with_numpy_only(split, sample, tmp_path):
+    train, _ = split
+    router = make_router("random", threshold=0.4).fit(train)
+    path = _export(router, split, tmp_path)
+    texts = sample.prompts[:5] + ["Please email me at jo@example.com"]
+    proc = subprocess.run(
+        [sys.executable, "-c", "import json\n" + BLOCK, str(path), *texts],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert res["heavy"] == []
+    here = policy.load(path)
+    assert res["decisions"] == [here.route(t).to_dict() for t in texts]
+    assert res["decisions"][-1]["pii"] is True
+    assert res["decisions"][-1]["model"] in here.pii_rule["allow"]
+
+
+@pytest.mark.slow
+def test_embedding_router_with_numpy_and_sentence_transformers_only(split, sample, tmp_path):
+    kinds = sorted(k for k, c in REGISTRY.items() if c.needs_embeddings)
+    if not kinds:
+        pytest.skip("no embedding router is registered yet")
+    train, _ = split
+    router = make_router(kinds[0]).fit(train)
+    path = _export(router, split, tmp_path)
+    texts = sample.prompts[:3]
+    code = "import json\n" + BLOCK.replace('"pandas", ', "")  # transformers may probe pandas
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(path), *texts], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    want = router.route(Queries.from_texts(texts))
+    here = policy.load(path)
+    assert [d["model"] for d in res["decisions"]] == [here.model_id(w) for w in want]
+
+
+def test_messages_pii_and_reasons(split):
+    train, test = split
+    router = make_router("random", threshold=0.5).fit(train)
+    doc = policy.export_policy(router, train, calibration=test, rules=["pii"], n_boot=50)
+    p = policy.Policy(doc)
+    weak, strong = router.models_
+    q = "What is the notice period in this contract?"
+    d = p.route(q, contains_pii=False)
+    s = float(router.score(Queries.from_texts([q]))[0])
+    assert d.score == pytest.approx(s)
+    assert d.model == (strong if s >= 0.5 else weak)
+    assert ("threshold 0.500" in d.reason) and (">=" in d.reason) == (s >= 0.5)
+    # messages: the router scores the last user turn; PII anywhere in the conversation counts
+    msgs = [
+        {"role": "system", "content": "You help customers."},
+        {"role": "user", "content": "My phone is +1-555-0199."},
+        {"role": "assistant", "content": "Thanks."},
+        {"role": "user", "content": q},
+    ]
+    dm = p.route(msgs)
+    assert dm.pii and dm.model in p.pii_rule["allow"]
+    assert dm.score == pytest.approx(s)
+    if d.model not in p.pii_rule["allow"]:
+        assert "PII" in dm.reason and "phone" in dm.reason
+    # the caller's flag wins over detection
+    assert p.route("mail a@b.com " + q, contains_pii=False).pii is False
+    assert p.route(q, contains_pii=True).model in p.pii_rule["allow"]
+    # threshold override (RouteLLM-style alias)
+    assert p.route(q, threshold=0.0, contains_pii=False).model == strong
+    assert p.route(q, threshold=1.01, contains_pii=False).model == weak
+
+
+def test_pii_regex_on_the_sample(sample):
+    det = PiiDetector()
+    found = np.array([det.detect(t) is not None for t in sample.prompts])
+    truth = sample.queries["contains_pii"].to_numpy(dtype=bool)
+    assert truth.sum() > 0
+    recall = (found & truth).sum() / truth.sum()
+    false_pos = (found & ~truth).sum() / (~truth).sum()
+    assert recall >= 0.95 and false_pos <= 0.02, (recall, false_pos)
+    for text, kind in [
+        ("reach me at +1-555-0129", "phone"),
+        ("call (555) 123-4567 today", "phone"),
+        ("account AC-958790 is late", "account_id"),
+        ("card 4111 1111 1111 1111", "card"),
+    ]:
+        assert det.detect(text) == kind
+    for text in ["order ORD-12345 on 2024-01-15", "add 1200 and 1500", "SKU KS-311"]:
+        assert det.detect(text) is None
+
+
+def test_bad_route_inputs(split):
+    train, _ = split
+    p = policy.Policy(policy.export_policy(make_router("random").fit(train), train, n_boot=20))
+    with pytest.raises(RouterlabError, match="prompt string or a list"):
+        p.route({"role": "user"})
+    with pytest.raises(RouterlabError, match="messages is empty"):
+        p.route([])
+    assert text_of([{"role": "user", "content": [{"type": "text", "text": "hi"}]}])[0] == "hi"
