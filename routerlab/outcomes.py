@@ -190,6 +190,8 @@ class Outcomes:
         idx = np.asarray(index)
         if idx.dtype == bool:
             idx = np.flatnonzero(idx)
+        elif idx.size == 0:
+            idx = idx.astype(np.intp)  # an empty list selects no rows (not an IndexError)
         pick = {a: getattr(self, a)[idx] for a in ARRAYS}
         resp = None if self.responses is None else self.responses[idx]
         return replace(
@@ -211,6 +213,8 @@ class Outcomes:
         return self.subset(keep)
 
     def select_models(self, models: Sequence[str]) -> Outcomes:
+        if len(set(models)) != len(models):
+            raise RouterlabError(f"duplicate model names in {list(models)}")
         cols = [self.col(m) for m in models]
         pick = {a: getattr(self, a)[:, cols] for a in ARRAYS}
         resp = None if self.responses is None else self.responses[:, cols]
@@ -227,6 +231,8 @@ class Outcomes:
         for a in ARRAYS:
             v = quality if a == "quality" else arrays.get(a)
             v = np.full(self.n, np.nan) if v is None else np.asarray(v, dtype=float)
+            if v.shape != (self.n,):
+                raise RouterlabError(f"{a} for {name!r} has shape {v.shape}, expected ({self.n},)")
             cols[a] = np.column_stack([getattr(self, a), v])
         resp = None
         if self.responses is not None or responses is not None:

@@ -239,3 +239,13 @@ def test_fingerprint_stable_and_sensitive():
     q[0, 0] = np.nan
     c = Outcomes.from_arrays(a.queries, a.models, quality=q)
     assert c.fingerprint() != a.fingerprint()
+
+
+def test_edge_cases_give_clear_errors():
+    o = make(n=3)
+    empty = o.subset([])
+    assert empty.n == 0 and empty.quality.shape == (0, 2)
+    with pytest.raises(RouterlabError, match=r"quality for 'x' has shape \(2,\), expected \(3,\)"):
+        o.with_model("x", [1.0, 0.0])
+    with pytest.raises(RouterlabError, match="duplicate model names"):
+        o.select_models(["big", "big"])
