@@ -16,11 +16,45 @@ from .bootstrap import (
     percentile_ci,
     resample_indices,
 )
+from .calibration import (
+    HeldOutCheck,
+    ThresholdChoice,
+    brier,
+    calibrate,
+    calibrate_threshold,
+    check_threshold,
+    ece,
+    reliability,
+    strong_needed,
+)
 from .crossfit import EvalResults, crossfit, evaluate_routers
 from .curves import Curve, aiq, apgr, cpt, curve, ndch, pareto_front
+from .economics import (
+    Overhead,
+    RetryEconomics,
+    measure_overhead,
+    retry_economics,
+    retry_table,
+    with_overhead,
+)
 from .result import RoutingResult, apply, apply_threshold, compare_results
 
 __all__ = [
+    "HeldOutCheck",
+    "Overhead",
+    "RetryEconomics",
+    "ThresholdChoice",
+    "brier",
+    "calibrate",
+    "calibrate_threshold",
+    "check_threshold",
+    "ece",
+    "measure_overhead",
+    "reliability",
+    "retry_economics",
+    "retry_table",
+    "strong_needed",
+    "with_overhead",
     "Bootstrap",
     "Curve",
     "EvalResults",
