@@ -101,7 +101,8 @@ class ThreadPoolStrategy:
 class BatchResult:
     """The answers of a batch: ``df`` has one row per (model, item) with the columns
     ``model, item, query_id, text, tokens_in, tokens_out, latency_s, cost_usd, cached,
-    confidence, finish_reason, error`` (``error`` is None when the call succeeded)."""
+    confidence, finish_reason, error`` (``error`` is missing, ``pd.isna``, when the call
+    succeeded; ``text`` is missing when it failed)."""
 
     df: pd.DataFrame
     models: list[str]
