@@ -340,7 +340,6 @@ def ece(prob, outcome, bins: int = 10, strategy: str = "uniform") -> float:
     p, y = _check_prob(prob, outcome)
     edges, idx = _bins(p, bins, strategy)
     nb = len(edges) - 1
-    cnt = np.bincount(idx, minlength=nb)
     sp = np.bincount(idx, weights=p, minlength=nb)
     sy = np.bincount(idx, weights=y, minlength=nb)
     return float(np.abs(sy - sp).sum() / len(p))
