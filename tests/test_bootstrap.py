@@ -11,6 +11,7 @@ from routerlab.evaluate import (
     bootstrap_curves,
     bootstrap_means,
     bootstrap_quantile,
+    compare,
     curve,
     resample_indices,
 )
@@ -70,6 +71,8 @@ def test_pairing_same_resamples_for_every_router():
     assert oracle.diff("o", "r")["ci"][0] > 0
     t = oracle.table(baseline="r")
     assert {"apgr", "apgr_lo", "apgr_hi", "cpt80", "apgr_vs_r"} <= set(t.columns)
+    t2 = compare({"r": s1, "o": qs - qw}, qw, qs, baseline="r", n_boot=200, seed=1)
+    assert t2.loc["o", "apgr_vs_r_lo"] == t.loc["o", "apgr_vs_r_lo"]
 
 
 def test_means_and_quantile_match_reference():

@@ -13,6 +13,7 @@ from .bootstrap import (
     bootstrap_curves,
     bootstrap_means,
     bootstrap_quantile,
+    compare,
     percentile_ci,
     resample_indices,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "calibrate",
     "calibrate_threshold",
     "check_threshold",
+    "compare",
     "ece",
     "measure_overhead",
     "reliability",

@@ -369,6 +369,28 @@ def bootstrap_curves(
     return CurveBootstrap(estimates, samples, n, n_boot, seed, level, metrics)
 
 
+def compare(
+    scores: Mapping[str, np.ndarray],
+    q_weak,
+    q_strong,
+    c_weak=None,
+    c_strong=None,
+    *,
+    baseline: str | None = "random",
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+):
+    """Table of APGR / CPT with paired CIs per router and the APGR difference to ``baseline``.
+
+    A shortcut for ``bootstrap_curves(...).table(baseline)``; ``baseline`` is ignored when absent.
+    """
+    b = bootstrap_curves(
+        scores, q_weak, q_strong, c_weak, c_strong, n_boot=n_boot, seed=seed, level=level
+    )
+    return b.table(baseline if baseline in scores else None)
+
+
 def _aiq_endpoints(cost: np.ndarray, quality: np.ndarray) -> float:
     """AIQ of a binary curve over the range between its all-weak and all-strong costs."""
     from .curves import aiq
@@ -384,6 +406,7 @@ __all__ = [
     "bootstrap_curves",
     "bootstrap_means",
     "bootstrap_quantile",
+    "compare",
     "counts_of",
     "percentile_ci",
     "resample_indices",
