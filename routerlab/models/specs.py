@@ -205,6 +205,8 @@ def resolve(spec_or_alias: str, models: dict[str, ModelSpec] | None = None) -> M
     aliases = load_models_file() if models is None else models
     if name in aliases:
         return aliases[name]
+    if ":" in name:
+        return parse_spec(name)  # raises: unknown kind
     where = models_file_path() if models is None else None
     known = f" (known aliases: {', '.join(sorted(aliases))})" if aliases else ""
     source = f" in {where}" if where else ""
