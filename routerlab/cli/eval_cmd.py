@@ -163,7 +163,7 @@ def run(args) -> int:
         folds=args.folds,
         seed=args.seed,
         n_boot=args.n_boot,
-        progress=False,
+        progress=True,
     )
     floor = _floor_shares(res, args.floor) if args.floor is not None else None
 

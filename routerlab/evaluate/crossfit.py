@@ -292,10 +292,11 @@ def evaluate_routers(
             if not np.isfinite(s).all():
                 raise RouterlabError(f"{label} left some queries unscored")
             scores[label] = s
-        except RouterlabError as exc:
-            if strict and label not in ("random", "oracle"):
+        except Exception as exc:  # a router that cannot run on this table is reported, not fatal
+            if strict or label in ("random", "oracle"):
                 raise
-            skipped[label] = str(exc)
+            why = str(exc) if isinstance(exc, RouterlabError) else f"{type(exc).__name__}: {exc}"
+            skipped[label] = " ".join(why.split())
             if progress:
                 print(f"  skipped {label}: {exc}", file=sys.stderr, flush=True)
 
