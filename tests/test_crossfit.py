@@ -102,3 +102,29 @@ def test_evaluate_routers_bad_inputs():
         evaluate_routers(one, "weak", "weak")
     with pytest.raises(RouterlabError, match="unknown router"):
         evaluate_routers(o, "strong", "weak", routers=["nope"], n_boot=10)
+
+
+class NeedsConfidenceRouter(Router):
+    """Test-only: a router that needs a column the table lacks."""
+
+    kind = "needs_confidence"
+
+    def _fit(self, outcomes) -> None:
+        if not np.isfinite(outcomes.confidence).any():
+            raise RouterlabError("needs_confidence router needs a confidence column")
+
+    def _score(self, queries):
+        return np.zeros(len(queries))
+
+
+def test_default_routers_skip_what_does_not_apply(monkeypatch):
+    from routerlab import routers
+
+    monkeypatch.setitem(routers.REGISTRY, "needs_confidence", NeedsConfidenceRouter)
+    o = make_table(60)
+    res = evaluate_routers(o, "strong", "weak", folds=3, n_boot=50)
+    assert "needs_confidence" in res.skipped and "confidence" in res.skipped["needs_confidence"]
+    assert "needs_confidence" not in res.routers and {"random", "oracle"} <= set(res.routers)
+    assert "fixed" not in res.routers  # a constant is not a score
+    with pytest.raises(RouterlabError, match="confidence"):
+        evaluate_routers(o, "strong", "weak", routers=["needs_confidence"], folds=3, n_boot=50)
