@@ -87,6 +87,11 @@ def test_evaluate_routers_results_and_json():
     assert d["best"] == "category"
     t = res.table
     assert list(t.index) == res.routers and "apgr_lo" in t
+    at = res.result_at("category", 0.3)
+    assert at.escalation_share == pytest.approx(0.3)
+    k = int(0.3 * 200)
+    assert at.mean_quality == pytest.approx(res.curves["category"].quality[k], abs=0.02)
+    assert set(at.by_category().index) == {"easy", "hard"}
 
 
 def test_evaluate_routers_bad_inputs():

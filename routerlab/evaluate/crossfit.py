@@ -141,6 +141,7 @@ class EvalResults:
     simulated: tuple[str, ...] = ()
     skipped: dict[str, str] = field(default_factory=dict)
     name: str = "outcomes"
+    outcomes: object = field(default=None, repr=False)
 
     @property
     def routers(self) -> list[str]:
@@ -171,6 +172,26 @@ class EvalResults:
         if "random" in self.scores and router != "random":
             out["apgr_vs_random_ci"] = b.diff(router, "random", "apgr")["ci"]
         return out
+
+    def result_at(self, router: str, share: float):
+        """The :class:`RoutingResult` of ``router`` sending the top ``share`` of queries to strong.
+
+        Use it for the per-category view (``.by_category()``) at an operating point, e.g. CPT(80%).
+        Ties in scores are broken by a seeded random order.
+        """
+        from .curves import descending_order
+        from .result import apply
+
+        if router not in self.scores:
+            raise RouterlabError(f"unknown router {router!r}; evaluated: {', '.join(self.scores)}")
+        if not 0 <= share <= 1:
+            raise RouterlabError(f"share must be between 0 and 1, got {share}")
+        k = int(round(share * self.n))
+        order = descending_order(self.scores[router], ties="random", seed=self.seed)
+        to_strong = np.zeros(self.n, dtype=bool)
+        to_strong[order[:k]] = True
+        names = np.where(to_strong, self.strong, self.weak)
+        return apply(self.outcomes, names, weak=self.weak, strong=self.strong, name=router)
 
     @property
     def table(self):
@@ -325,4 +346,5 @@ def evaluate_routers(
         simulated=tuple(m for m in (weak, strong) if m in outcomes.simulated),
         skipped=skipped,
         name=outcomes.name,
+        outcomes=pair,
     )
