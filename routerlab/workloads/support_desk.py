@@ -717,7 +717,7 @@ class _Gen:
                 1 if label != "neutral" else 2,
                 q,
                 label,
-                {"kind": "normalized"},
+                {"kind": "normalized", "anywhere": True},
                 "sentiment",
                 pii=pii,
             )
