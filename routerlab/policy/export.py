@@ -31,6 +31,14 @@ def _price_dict(price) -> dict:
     }
 
 
+def _price_of(value, column: str) -> dict:
+    from ..models.prices import price_from
+
+    if isinstance(value, Mapping):
+        value = {k: v for k, v in value.items() if v is not None}
+    return _price_dict(price_from(value, where=f"models[{column!r}].price"))
+
+
 def _scenario_price(column: str):
     from ..models.prices import TIERS
 
@@ -50,7 +58,6 @@ def model_entry(column: str, spec: Any = None) -> dict:
     - a dict of policy-model fields (``id``, ``backend``, ``model``, ``base_url``, ``base_url_env``,
       ``key_env``, ``price``, ``tier``); it may also hold ``spec`` to start from.
     """
-    from ..models.prices import price_from
     from ..models.specs import ModelSpec, resolve
 
     overrides: dict[str, Any] = {}
@@ -68,7 +75,7 @@ def model_entry(column: str, spec: Any = None) -> dict:
                 "tier": "edge" if overrides["backend"] == "gguf" else "cloud",
             }
             entry.update(overrides)
-            entry["price"] = _price_dict(price_from(entry["price"], where=f"models[{column!r}]"))
+            entry["price"] = _price_of(entry["price"], column)
             return _finish(entry, column)
     ms: ModelSpec | None = None
     if spec is None:
@@ -138,9 +145,7 @@ def model_entry(column: str, spec: Any = None) -> dict:
     entry["id"] = ms.alias or (column if spec is None else ms.display_name)
     entry["price"] = _price_dict(price)
     if "price" in overrides:
-        overrides["price"] = _price_dict(
-            price_from(overrides["price"], where=f"models[{column!r}]")
-        )
+        overrides["price"] = _price_of(overrides["price"], column)
     entry.update(overrides)
     return _finish(entry, column)
 
