@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import threading
+import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,41 @@ def call_key(backend: Backend, messages_or_prompt: Prompt, **params: Any) -> str
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
+_MISSING = object()
+_FIELDS = frozenset(Completion.__dataclass_fields__)
+
+
+def _decode(raw: str) -> Completion:
+    """A stored JSON text back to a Completion with ``cached=True`` (fast path: a hit is hot)."""
+    data = json.loads(raw)
+    data["cached"] = True
+    if data.keys() == _FIELDS and not hasattr(Completion, "__slots__"):
+        obj = object.__new__(Completion)  # skips the frozen dataclass __init__ (same fields)
+        obj.__dict__.update(data)
+        return obj
+    return Completion.from_dict(data)
+
+
+def _memo_key(messages_or_prompt: Any, params: dict[str, Any]) -> tuple | None:
+    """A hashable summary of a call's input and params, or None if it has unhashable parts."""
+    try:
+        if isinstance(messages_or_prompt, str):
+            inp: Any = messages_or_prompt
+        else:
+            inp = tuple(tuple(sorted(m.items())) for m in messages_or_prompt)
+        items = tuple(
+            sorted(
+                (k, type(v).__name__, tuple(v) if isinstance(v, list) else v)
+                for k, v in params.items()
+            )
+        )
+        key = (inp, items)
+        hash(key)
+        return key
+    except (TypeError, AttributeError):
+        return None
+
+
 class CallCache:
     """A disk cache of model calls, shared by threads and processes.
 
@@ -134,7 +170,8 @@ class CallCache:
         except OSError as exc:
             raise RouterlabError(f"cannot open the call cache at {self.directory}: {exc}") from None
         self._lock = threading.Lock()
-        self._stats = CacheStats()
+        self._memo: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.reset_stats()
 
     def __repr__(self) -> str:
         return f"CallCache({str(self.directory)!r}, namespace={self.namespace!r})"
@@ -144,24 +181,43 @@ class CallCache:
         return f"{self.namespace}:{key}"
 
     def key(self, backend: Backend, messages_or_prompt: Prompt, **params: Any) -> str | None:
-        """The stored key of a call (``None`` if it is not cacheable)."""
+        """The stored key of a call (``None`` if it is not cacheable).
+
+        Keys of repeated calls are remembered per backend object (a hit then costs little more
+        than the disk read); identities are fixed once a backend exists.
+        """
+        memo_key = _memo_key(messages_or_prompt, params)
+        memo = None
+        if memo_key is not None:
+            try:
+                memo = self._memo.get(backend)
+                if memo is None:
+                    memo = self._memo[backend] = {}
+            except TypeError:  # backend not hashable or not weak-referenceable
+                memo = None
+            if memo is not None:
+                found = memo.get(memo_key, _MISSING)
+                if found is not _MISSING:
+                    return found
         key = call_key(backend, messages_or_prompt, **params)
-        return None if key is None else self._full_key(key)
+        full = None if key is None else self._full_key(key)
+        if memo is not None:
+            if len(memo) > 100_000:
+                memo.clear()
+            memo[memo_key] = full
+        return full
 
     def get(self, key: str) -> Completion | None:
         """The stored completion for a key from :meth:`key` (``cached=True``), or None."""
         raw = self._cache.get(key)
-        if raw is None:
-            return None
-        data = json.loads(raw)
-        data["cached"] = True
-        return Completion(**data)
+        return None if raw is None else _decode(raw)
 
     def put(self, key: str, completion: Completion) -> None:
         """Store a completion (as plain JSON text) under a key from :meth:`key`."""
         data = completion.to_dict()
         data["cached"] = False
-        self._cache.set(key, json.dumps(data, ensure_ascii=False), tag=self.namespace)
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        self._cache.set(key, text, tag=self.namespace)
 
     def __contains__(self, key: str) -> bool:
         return key in self._cache
@@ -179,33 +235,33 @@ class CallCache:
                 if hit.model != backend.model:
                     hit = replace(hit, model=backend.model)
                 with self._lock:
-                    s = self._stats
-                    self._stats = replace(
-                        s,
-                        hits=s.hits + 1,
-                        usd_saved=s.usd_saved + hit.cost_usd,
-                        seconds_saved=s.seconds_saved + hit.latency_s,
-                    )
+                    self._hits += 1
+                    self._usd_saved += hit.cost_usd
+                    self._seconds_saved += hit.latency_s
                 return hit
         call_params = {k: v for k, v in params.items() if k != "sample"}
         completion = backend.complete(messages_or_prompt, **call_params)
         if key is not None:
             self.put(key, completion)
         with self._lock:
-            s = self._stats
             if key is None:
-                self._stats = replace(s, uncacheable=s.uncacheable + 1)
+                self._uncacheable += 1
             else:
-                self._stats = replace(s, misses=s.misses + 1)
+                self._misses += 1
         return completion
 
     # -- housekeeping ---------------------------------------------------------------------------
     def stats(self) -> CacheStats:
         """Hits, misses, dollars and seconds saved by this object so far."""
-        return self._stats
+        with self._lock:
+            return CacheStats(
+                self._hits, self._misses, self._uncacheable, self._usd_saved, self._seconds_saved
+            )
 
     def reset_stats(self) -> None:
-        self._stats = CacheStats()
+        with self._lock:
+            self._hits = self._misses = self._uncacheable = 0
+            self._usd_saved = self._seconds_saved = 0.0
 
     def count(self) -> int:
         """Number of entries stored under this namespace."""

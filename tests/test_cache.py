@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import time
@@ -11,6 +12,7 @@ import pytest
 from fakes import FakeBackend
 
 from routerlab.cache import CallCache, cached_complete, call_key, default_cache
+from routerlab.completion import Completion
 from routerlab.errors import RouterlabError
 
 
@@ -22,6 +24,9 @@ def test_hit_returns_the_stored_completion(tmp_cache):
     assert len(b.calls) == 1
     assert not first.cached and hit.cached
     assert hit.to_dict() | {"cached": False} == first.to_dict()  # latency and cost unchanged
+    assert hit == first.as_cached() and isinstance(hit, Completion)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        hit.text = "changed"
     s = cache.stats()
     assert (s.hits, s.misses) == (1, 1)
     assert s.usd_saved == pytest.approx(first.cost_usd) and s.seconds_saved == pytest.approx(0.25)
@@ -104,7 +109,7 @@ def test_values_are_plain_json_text(tmp_cache):
     b = FakeBackend()
     cache.complete(b, "x", max_tokens=4)
     raw = cache._cache.get(cache.key(b, "x", max_tokens=4))
-    assert isinstance(raw, str) and raw.startswith("{") and '"text": "echo:x"' in raw
+    assert isinstance(raw, str) and raw.startswith("{") and '"text":"echo:x"' in raw
 
 
 def test_hit_is_fast(tmp_cache):
