@@ -24,8 +24,9 @@ import numpy as np
 from ..errors import RouterlabError
 from .curves import _vec, block_starts, check_score, curve, descending_order
 
-#: Largest index matrix (elements) materialised at once; resamples are processed in row chunks.
-MAX_CHUNK = 4_000_000
+#: Elements of an index chunk (queries x resamples): small chunks stay in cache (about 3x faster
+#: than one big matrix at N = 14,000); resamples are processed chunk by chunk.
+MAX_CHUNK = 250_000
 
 DEFAULT_PS = (0.5, 0.8, 0.95)
 
