@@ -133,3 +133,14 @@ def test_default_routers_skip_what_does_not_apply(monkeypatch):
     assert "fixed" not in res.routers  # a constant is not a score
     with pytest.raises(RouterlabError, match="confidence"):
         evaluate_routers(o, "strong", "weak", routers=["needs_confidence"], folds=3, n_boot=50)
+
+
+def test_evaluate_routers_dict_labels_and_missing_quality():
+    o = make_table(80)
+    res = evaluate_routers(o, "strong", "weak", routers={"cat_a1": "category"}, folds=3, n_boot=50)
+    assert res.routers[-1] == "cat_a1" and {"random", "oracle"} <= set(res.routers)
+    q = o.quality.copy()
+    q[3, 1] = np.nan
+    holes = Outcomes.from_arrays(o.queries, o.models, quality=q)
+    with pytest.raises(RouterlabError, match="quality is missing"):
+        evaluate_routers(holes, "strong", "weak", folds=3, n_boot=50)

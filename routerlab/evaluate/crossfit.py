@@ -266,7 +266,7 @@ def evaluate_routers(
     outcomes : Outcomes
     strong, weak : str
         The two models to route between (must be columns of the table).
-    routers : list of names or Router objects, optional
+    routers : list of names or Router objects, or dict label -> name/Router, optional
         Default: every registered router that can be fitted on this table. ``random`` and ``oracle``
         are always added.
     folds, seed : int
@@ -289,17 +289,29 @@ def evaluate_routers(
         raise RouterlabError(f"--strong and --weak are both {strong!r}: pick two different models")
     folds_for(outcomes, folds, seed)  # validate before any work
     pair = outcomes.select_models([weak, strong])
+    qw = pair.quality[:, 0]
+    qs = pair.quality[:, 1]
+    if not (np.isfinite(qw).all() and np.isfinite(qs).all()):
+        raise RouterlabError(
+            f"quality is missing for some queries of {weak!r} or {strong!r}: "
+            "drop those rows or fill them before evaluating"
+        )
     named = routers is not None
     strict = named if strict is None else strict
-    wanted = list(routers) if named else default_routers()
+    if isinstance(routers, dict):
+        wanted = list(routers.items())
+    else:
+        items = list(routers) if named else default_routers()
+        wanted = [
+            (w if isinstance(w, str) else getattr(w, "kind", type(w).__name__), w) for w in items
+        ]
     for base in ("oracle", "random"):
-        if not any((w == base) or getattr(w, "kind", None) == base for w in wanted):
-            wanted.insert(0, base)
+        if not any(lab == base or getattr(w, "kind", w) == base for lab, w in wanted):
+            wanted.insert(0, (base, base))
 
     scores: dict[str, np.ndarray] = {}
     skipped: dict[str, str] = {}
-    for w in wanted:
-        label = w if isinstance(w, str) else getattr(w, "kind", type(w).__name__)
+    for label, w in wanted:
         if label in scores:
             label = f"{label}_{len(scores)}"
         try:
@@ -321,13 +333,6 @@ def evaluate_routers(
             if progress:
                 print(f"  skipped {label}: {exc}", file=sys.stderr, flush=True)
 
-    qw = pair.quality[:, 0]
-    qs = pair.quality[:, 1]
-    if not (np.isfinite(qw).all() and np.isfinite(qs).all()):
-        raise RouterlabError(
-            f"quality is missing for some queries of {weak!r} or {strong!r}: "
-            "drop those rows or fill them before evaluating"
-        )
     cost_known = np.isfinite(pair.cost).all()
     cw, cs = (pair.cost[:, 0], pair.cost[:, 1]) if cost_known else (None, None)
     curves = {k: curve(s, qw, qs, cw, cs) for k, s in scores.items()}
