@@ -210,6 +210,10 @@ def test_small_high_stakes_category_is_flagged(table):
     assert t.loc["chat", "escalation_share"] == pytest.approx(0.25)
     assert t.loc["contracts", "stakes_share"] == pytest.approx(20 / 28)
     assert r.flagged() == ["contracts"]
+    tc = r.by_category(ci=True, n_boot=300)
+    assert (tc["quality_lo"] <= tc["quality"]).all() and (tc["quality"] <= tc["quality_hi"]).all()
+    assert tc.loc["contracts", "relative_hi"] == 0.0  # never right in any resample
+    assert tc.loc["chat", "escalation_lo"] < 0.25 < tc.loc["chat", "escalation_hi"]
 
 
 def test_apply_bad_inputs(table):

@@ -6,6 +6,7 @@ quality, cost and latency by array indexing (:func:`apply`).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -176,7 +177,16 @@ class RoutingResult:
         )
 
     # ------------------------------------------------------------------ per category
-    def by_category(self, stakes: bool = True, floor: float = DEFAULT_FLOOR):
+    def by_category(
+        self,
+        stakes: bool = True,
+        floor: float = DEFAULT_FLOOR,
+        *,
+        ci: bool = False,
+        n_boot: int = 1000,
+        seed: int = 0,
+        level: float = 0.95,
+    ):
         """Per category: quality, reference quality, their ratio, cost, escalation share, stakes.
 
         Columns: ``n``, ``stakes`` (mean stakes weight), ``stakes_share`` (share of all stakes), ``quality``,
@@ -185,6 +195,8 @@ class RoutingResult:
         the category's contribution to the stakes-weighted quality loss) and ``below_floor``
         (``relative < floor``). With ``stakes=True`` rows are ordered by ``weighted_loss`` (largest
         first), so a drop in a small, high-stakes category is at the top even when the average looks fine.
+        With ``ci=True`` paired bootstrap intervals are added (``quality_lo``/``_hi``,
+        ``relative_lo``/``_hi``, ``escalation_lo``/``_hi``): a small category gets a wide interval.
         """
         import pandas as pd
 
@@ -214,6 +226,9 @@ class RoutingResult:
             out["relative"] = out["quality"] / out["ref_quality"]
         out["weighted_loss"] = out["stakes_share"] * (out["ref_quality"] - out["quality"])
         out["below_floor"] = out["relative"] < floor
+        if ci:
+            for k, v in _category_cis(self, out.index, n_boot, seed, level).items():
+                out[k] = v
         if stakes:
             out = out.sort_values("weighted_loss", ascending=False, kind="stable")
         return out
@@ -244,6 +259,39 @@ class RoutingResult:
             latency=self.latency + float(decision_s),
             name=self.name,
         )
+
+
+def _category_cis(r: RoutingResult, cats, n_boot: int, seed: int, level: float) -> dict:
+    """Per-category bootstrap CIs of quality, quality relative to the reference, escalation share."""
+    from .bootstrap import _index_chunks, counts_of
+
+    onehot = (r.categories[:, None] == np.asarray(cats, dtype=object)[None, :]).astype(float)
+    q = np.nan_to_num(r.quality)
+    ref = np.nan_to_num(r.ref_quality)
+    esc = (r.model != r.weak).astype(float)
+    mats = {
+        "n": onehot,
+        "q": onehot * q[:, None],
+        "ref": onehot * ref[:, None],
+        "e": onehot * esc[:, None],
+    }
+    parts: dict[str, list[np.ndarray]] = {"quality": [], "relative": [], "escalation": []}
+    with np.errstate(all="ignore"):
+        for idx in _index_chunks(r.n, n_boot, seed):
+            w = counts_of(idx, r.n).astype(float)
+            s = {k: m.T @ w for k, m in mats.items()}  # (C, b)
+            parts["quality"].append(s["q"] / s["n"])
+            parts["relative"].append(s["q"] / s["ref"])
+            parts["escalation"].append(s["e"] / s["n"])
+    a = (1 - level) / 2
+    out = {}
+    for k, v in parts.items():
+        arr = np.concatenate(v, axis=1)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: a CI of NaN
+            lo, hi = np.nanquantile(np.where(np.isfinite(arr), arr, np.nan), [a, 1 - a], axis=1)
+        out[f"{k}_lo"], out[f"{k}_hi"] = lo, hi
+    return out
 
 
 def _samples(r: RoutingResult, n_boot: int, seed: int) -> dict[str, np.ndarray]:
