@@ -15,8 +15,12 @@ from ..errors import RouterlabError
 from .base import NotFittedError, Queries, Router, as_queries
 from .category import CategoryRouter
 from .fixed import FixedRouter
+from .knn import KNNRouter
+from .logistic import LogisticRouter
+from .mf import MFRouter
 from .oracle import OracleRouter
 from .random import RandomRouter
+from .utility import UtilityRouter
 
 #: Registry: name -> router class. A new router is one module plus one entry here.
 REGISTRY: dict[str, type[Router]] = {
@@ -26,6 +30,10 @@ REGISTRY: dict[str, type[Router]] = {
         OracleRouter,
         FixedRouter,
         CategoryRouter,
+        KNNRouter,
+        LogisticRouter,
+        MFRouter,
+        UtilityRouter,
     )
 }
 

@@ -39,7 +39,7 @@ def _embed_texts(texts: list[str], encoder: str | None = None) -> np.ndarray:
 
         kwargs: dict[str, Any] = {}
         if encoder:
-            kwargs["encoder"] = encoder
+            kwargs["model"] = encoder
         vecs = np.asarray(_emb.embed(missing, progress=len(missing) > 2000, **kwargs))
         if len(_EMB_MEMO) + len(missing) > _EMB_MEMO_MAX:
             _EMB_MEMO.clear()

@@ -1,0 +1,130 @@
+"""``knn``: the strong model's quality gain on a query's nearest training neighbours (embeddings).
+
+Improvements over the plain k-nearest-neighbour vote (RouterBench's KNN router):
+
+- neighbours are weighted by similarity, ``w = exp((cos - 1) / temperature)``, so close neighbours count
+  more and far ones hardly at all;
+- the weighted mean gain is shrunk towards a prior with ``shrinkage`` pseudo-neighbours: the query's
+  category mean when the category is known (smoothed), else the overall mean. A query with no close
+  neighbour therefore falls back to its category's prior instead of a noisy vote.
+
+The training embeddings are stored quantised to int8 (scale 127; embeddings are unit vectors), which
+keeps the exported state about 4x smaller than floats and exactly reproducible through JSON.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import RouterlabError
+from .base import Queries, Router
+from .category import lookup, smoothed_means
+
+_CHUNK = 2048
+
+
+def quantize(e: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(np.asarray(e, dtype=float) * 127.0), -127, 127).astype(np.int8)
+
+
+def top_k_sim(query: np.ndarray, bank_q: np.ndarray, k: int):
+    """(similarities, indices) of the k most similar rows of ``bank_q`` (int8, scale 127) per query."""
+    bank = bank_q.astype(np.float32) / 127.0
+    k = min(k, len(bank))
+    sims = np.empty((len(query), k), dtype=float)
+    idx = np.empty((len(query), k), dtype=np.int64)
+    for a in range(0, len(query), _CHUNK):
+        s = query[a : a + _CHUNK].astype(np.float32) @ bank.T
+        part = (
+            np.argpartition(-s, k - 1, axis=1)[:, :k]
+            if k < s.shape[1]
+            else np.tile(np.arange(s.shape[1]), (len(s), 1))
+        )
+        ps = np.take_along_axis(s, part, axis=1)
+        sims[a : a + _CHUNK] = ps
+        idx[a : a + _CHUNK] = part
+    return sims, idx
+
+
+class KNNRouter(Router):
+    """Similarity-weighted k-NN estimate of the strong model's gain, shrunk towards the category prior.
+
+    Parameters
+    ----------
+    k : int
+        Neighbours per query.
+    temperature : float
+        Similarity weighting ``exp((cos - 1) / temperature)``; large = plain average.
+    shrinkage : float
+        Pseudo-neighbours of the prior (category mean if known, else global); 0 = none.
+    category_alpha : float
+        Smoothing of the per-category prior itself.
+    encoder : str, optional
+        Sentence encoder folder (None = the bundled all-MiniLM-L6-v2).
+
+    Examples
+    --------
+    >>> r = KNNRouter(k=20).fit(train)            # doctest: +SKIP
+    >>> r.score(test)                             # doctest: +SKIP
+    """
+
+    kind = "knn"
+    needs_embeddings = True
+    _array_state = {"bank_": np.int8, "gain_": float, "cat_values_": float}
+
+    def __init__(
+        self,
+        *,
+        k: int = 30,
+        temperature: float = 0.1,
+        shrinkage: float = 2.0,
+        category_alpha: float = 10.0,
+        encoder: str | None = None,
+        strong: str | None = None,
+        weak: str | None = None,
+        seed: int = 0,
+        threshold: float = 0.5,
+    ):
+        super().__init__(strong=strong, weak=weak, seed=seed, threshold=threshold)
+        self.k = k
+        self.temperature = temperature
+        self.shrinkage = shrinkage
+        self.category_alpha = category_alpha
+        self.encoder = encoder
+
+    def _fit(self, outcomes) -> None:
+        if int(self.k) < 1:
+            raise RouterlabError(f"k must be at least 1, got {self.k}")
+        if float(self.temperature) <= 0:
+            raise RouterlabError(f"temperature must be positive, got {self.temperature}")
+        q = Queries.from_outcomes(outcomes)
+        gain = self._gap(outcomes)
+        self.bank_ = quantize(q.embeddings_for(self.encoder))
+        self.gain_ = np.round(gain, 6)
+        keys, means, _, glob = smoothed_means(outcomes.categories, gain, float(self.category_alpha))
+        self.cat_keys_ = [str(x) for x in keys]
+        self.cat_values_ = means
+        self.global_ = glob
+
+    def predict_gain(self, queries) -> np.ndarray:
+        """Expected q_strong - q_weak per query."""
+        from .base import as_queries
+
+        self._check_fitted()
+        q = as_queries(queries)
+        e = q.embeddings_for(self.encoder)
+        if e.shape[1] != self.bank_.shape[1]:
+            raise RouterlabError(
+                f"query embeddings have {e.shape[1]} dimensions, the router was fitted on "
+                f"{self.bank_.shape[1]}: use the same encoder"
+            )
+        sims, idx = top_k_sim(e, self.bank_, int(self.k))
+        w = np.exp((sims - 1.0) / float(self.temperature))
+        prior = lookup(q.categories, self.cat_keys_, self.cat_values_, self.global_)
+        if prior is None:
+            prior = np.full(len(q), self.global_)
+        a = float(self.shrinkage)
+        return ((w * self.gain_[idx]).sum(1) + a * prior) / (w.sum(1) + a)
+
+    def _score(self, queries: Queries) -> np.ndarray:
+        return np.clip((self.predict_gain(queries) + 1.0) / 2.0, 0.0, 1.0)

@@ -1,0 +1,136 @@
+"""``utility``: N models, pick argmax of predicted quality - lambda x cost.
+
+Predicted quality per model comes from a similarity-weighted k-NN over query embeddings (shrunk to
+the model's per-category mean, as in :mod:`routerlab.routers.knn`) or from a ridge regression on
+embeddings + category one-hot. Cost is each model's mean cost per query on the training table
+divided by that of the dearest model, so ``lam`` reads as "quality points I would give up to avoid
+one call of the dearest model" (lam = 0: best predicted quality, whatever the price).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import RouterlabError
+from . import features as F
+from .base import Queries, Router
+from .category import lookup
+from .knn import quantize, top_k_sim
+from .mf import relative_costs
+
+
+class UtilityRouter(Router):
+    """argmax over models of predicted quality - ``lam`` x relative cost.
+
+    Parameters
+    ----------
+    lam : float
+        Price of cost in quality points per dearest-model call (0 = quality only).
+    predictor : {"knn", "ridge"}
+    k, temperature, shrinkage : kNN settings (see :class:`~routerlab.routers.knn.KNNRouter`).
+    l2 : float
+        Ridge penalty.
+    encoder : str, optional
+
+    Examples
+    --------
+    >>> r = UtilityRouter(lam=0.2).fit(outcomes)           # doctest: +SKIP
+    >>> r.route(outcomes)                                  # doctest: +SKIP
+    """
+
+    kind = "utility"
+    needs_embeddings = True
+    multi_model = True
+    _array_state = {
+        "bank_": np.int8,
+        "bank_quality_": float,
+        "cat_quality_": float,
+        "global_quality_": float,
+        "coef_": float,
+        "rel_cost_": float,
+    }
+
+    def __init__(
+        self,
+        *,
+        lam: float = 0.1,
+        predictor: str = "knn",
+        k: int = 30,
+        temperature: float = 0.1,
+        shrinkage: float = 2.0,
+        l2: float = 1.0,
+        encoder: str | None = None,
+        seed: int = 0,
+    ):
+        super().__init__(seed=seed)
+        self.lam = lam
+        self.predictor = predictor
+        self.k = k
+        self.temperature = temperature
+        self.shrinkage = shrinkage
+        self.l2 = l2
+        self.encoder = encoder
+
+    def _fit(self, outcomes) -> None:
+        if self.predictor not in ("knn", "ridge"):
+            raise RouterlabError(f"predictor must be 'knn' or 'ridge', got {self.predictor!r}")
+        cols = self._cols(outcomes)
+        Q = np.nan_to_num(outcomes.quality[:, cols], nan=0.0)
+        E = Queries.from_outcomes(outcomes).embeddings_for(self.encoder)
+        cats = sorted(set(outcomes.categories.tolist()))
+        self.cat_keys_ = cats
+        ci = lookup(outcomes.categories, cats, np.arange(len(cats)), -1).astype(int)
+        a = 10.0
+        glob = Q.mean(0)
+        sums = np.zeros((len(cats), Q.shape[1]))
+        np.add.at(sums, ci, Q)
+        cnt = np.bincount(ci, minlength=len(cats))[:, None]
+        self.cat_quality_ = (sums + a * glob) / (cnt + a)
+        self.global_quality_ = glob
+        self.rel_cost_ = relative_costs(outcomes, self.models_)
+        if self.predictor == "knn":
+            self.bank_ = quantize(E)
+            self.bank_quality_ = np.round(Q, 6)
+        else:
+            X = self._design(E, ci)
+            self.coef_ = np.stack(
+                [F.fit_ridge(X, Q[:, j], l2=float(self.l2)) for j in range(Q.shape[1])]
+            )
+
+    def _design(self, E, ci) -> F.Design:
+        oh = np.zeros((len(E), len(self.cat_keys_)))
+        ok = ci >= 0
+        oh[np.flatnonzero(ok), ci[ok]] = 1.0
+        return F.Design(np.hstack([np.asarray(E, dtype=float), oh]))
+
+    def predict_quality(self, queries) -> np.ndarray:
+        """(n, M) predicted quality per model."""
+        from .base import as_queries
+
+        self._check_fitted()
+        q = as_queries(queries)
+        E = q.embeddings_for(self.encoder)
+        if q.categories is not None:
+            ci = lookup(q.categories, self.cat_keys_, np.arange(len(self.cat_keys_)), -1).astype(
+                int
+            )
+        else:
+            ci = np.full(len(q), -1)
+        prior = np.where(
+            ci[:, None] >= 0, self.cat_quality_[np.maximum(ci, 0)], self.global_quality_
+        )
+        if self.predictor == "knn":
+            if E.shape[1] != self.bank_.shape[1]:
+                raise RouterlabError(
+                    "query embeddings do not match the encoder the router was fitted with"
+                )
+            sims, idx = top_k_sim(E, self.bank_, int(self.k))
+            w = np.exp((sims - 1.0) / float(self.temperature))
+            s = float(self.shrinkage)
+            num = np.einsum("nk,nkm->nm", w, self.bank_quality_[idx]) + s * prior
+            return num / (w.sum(1, keepdims=True) + s)
+        X = self._design(E, ci)
+        return np.column_stack([X.dot(c) for c in self.coef_])
+
+    def _score(self, queries: Queries) -> np.ndarray:
+        return self.predict_quality(queries) - float(self.lam) * self.rel_cost_
