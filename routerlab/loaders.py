@@ -502,7 +502,7 @@ def _from_routerbench_frame(df: pd.DataFrame, *, rescale, name: str) -> Outcomes
     queries = df[[c for c in df.columns if c not in models and c not in side]].rename(columns=ren)
     queries["prompt"] = queries["prompt"].map(_prompt_text)
     if "query_id" in queries:
-        queries["query_id"] = queries["query_id"].astype(str)
+        queries["query_id"] = _unique_ids(queries["query_id"].astype(str))
     quality = np.column_stack([_to_quality(df[m], rescale, f"{name}:{m}") for m in models])
     cost = np.column_stack(
         [
@@ -521,6 +521,12 @@ def _from_routerbench_frame(df: pd.DataFrame, *, rescale, name: str) -> Outcomes
     return Outcomes.from_arrays(
         queries, models, quality=quality, cost=cost, responses=responses, name=name, meta=meta
     )
+
+
+def _unique_ids(ids: pd.Series) -> pd.Series:
+    """Repeated ids get '#2', '#3'... so that no row is lost (RouterBench repeats a few)."""
+    k = ids.groupby(ids).cumcount()
+    return ids.where(k == 0, ids + "#" + (k + 1).astype(str))
 
 
 # ---------------------------------------------------------------------------------- bundled
@@ -623,6 +629,7 @@ DATASETS: dict[str, tuple[str, list[str], str]] = {
     ),
     "routerbench-0shot": (ROUTERBENCH_BASE, ["routerbench_0shot.pkl"], "routerbench_0shot.pkl"),
     "routerbench-5shot": (ROUTERBENCH_BASE, ["routerbench_5shot.pkl"], "routerbench_5shot.pkl"),
+    "routerbench-raw": (ROUTERBENCH_BASE, ["routerbench_raw.pkl"], "routerbench_raw.pkl"),
 }
 
 
@@ -643,7 +650,8 @@ def download(
     ----------
     name : str
         One of :data:`DATASETS`: ``routellm-mmlu`` (a folder of 57 subject CSVs),
-        ``routellm-gsm8k``, ``routellm-mt-bench``, ``routerbench-0shot``, ``routerbench-5shot``.
+        ``routellm-gsm8k``, ``routellm-mt-bench``, ``routerbench-0shot``, ``routerbench-5shot``,
+        ``routerbench-raw`` (the long variant).
     dest : path, optional
         Folder to keep the files in; default ``cache_dir()/datasets/<name>``.
     base_url : str, optional

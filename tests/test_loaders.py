@@ -256,6 +256,10 @@ def test_routerbench_wide_pickle(tmp_path):
     np.testing.assert_allclose(o.cost[:, 1], [0.001, 0.002, 0.003])
     assert o.responses[0, 1] == "3"
     np.testing.assert_allclose(o.quality, df[["gpt-4", "llama"]].to_numpy())
+    # a repeated sample_id keeps both rows under distinct ids
+    df.loc[2, "sample_id"] = "gsm.2"
+    df.to_pickle(p)
+    assert load_outcomes(p).queries["query_id"].tolist() == ["mmlu.1", "gsm.2", "gsm.2#2"]
 
 
 def test_routerbench_long_pickle(tmp_path):
