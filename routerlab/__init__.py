@@ -13,6 +13,8 @@ _LAZY = {
     "Completion": "routerlab.completion",
     "Outcomes": "routerlab.outcomes",
     "RouterlabError": "routerlab.errors",
+    "load_outcomes": "routerlab.loaders",
+    "embed": "routerlab.embeddings",
 }
 
 __all__ = [*_LAZY, "__version__"]
