@@ -359,7 +359,7 @@ def cost_quality(
                 strokeDash=alt.value([1, 0]),
                 opacity=alt.Opacity(
                     "kind:N",
-                    title="data",
+                    legend=None,
                     scale=alt.Scale(domain=["recorded", "scenario (simulated)"], range=[1.0, 0.45]),
                 ),
                 tooltip=[
@@ -370,11 +370,16 @@ def cost_quality(
                 ],
             )
         )
-        layers.append(
-            alt.Chart(pts)
-            .mark_text(align="left", dx=8, dy=8, fontSize=11)
-            .encode(x=xs, y=ys, text="label:N")
-        )
+        # Labels of points near the right edge go to their left, so they stay inside the plot.
+        span = pts[x].max() - pts[x].min()
+        right = pts[x] >= pts[x].min() + 0.7 * span if span > 0 else pts[x] != pts[x]
+        for side, part in (("left", pts[~right]), ("right", pts[right])):
+            if len(part):
+                layers.append(
+                    alt.Chart(part)
+                    .mark_text(align=side, dx=8 if side == "left" else -8, dy=10, fontSize=11)
+                    .encode(x=xs, y=ys, text="label:N")
+                )
     if not layers:
         raise RouterlabError("nothing to draw: pass model points, curves or both")
     param = None

@@ -305,7 +305,7 @@ class ThresholdExplorer(W.VBox):
                 title=f"Where the queries go (threshold {self.threshold:.2f})",
             ),
             charts.category_bars(table, floor=fl),
-        )
+        ).resolve_scale(color="independent")
 
 
 # ----------------------------------------------------------------------------- router comparison
@@ -551,7 +551,7 @@ class CascadeExplorer(W.VBox):
             charts.category_bars(
                 r.by_category(), floor=None, title="Quality per category vs the last stage"
             ),
-        )
+        ).resolve_scale(color="independent")
 
 
 # ----------------------------------------------------------------------------- edge / cloud
@@ -659,7 +659,7 @@ class EdgeCloudExplorer(W.VBox):
                 models=[self.edge] + [m for m in r.models if m != self.edge],
                 simulated=self.simulated,
             ),
-        )
+        ).resolve_scale(color="independent")
 
 
 # ----------------------------------------------------------------------------- calibration
