@@ -429,7 +429,8 @@ def _from_mtbench(df: pd.DataFrame, *, rescale, name: str) -> Outcomes:
     long = g["score"].mean().reset_index().rename(columns={"score": "quality"})
     prompts = {}
     if "user_prompt" in df.columns:
-        for qid, up in df.loc[df.get("turn", 1) == 1, ["question_id", "user_prompt"]].values:
+        first = df["turn"] == 1 if "turn" in df.columns else np.ones(len(df), dtype=bool)
+        for qid, up in df.loc[first, ["question_id", "user_prompt"]].values:
             prompts.setdefault(qid, _mtbench_question(str(up)))
     long["query_id"] = long["question_id"].astype(str)
     long["prompt"] = [prompts.get(q) or f"MT-Bench question {q}" for q in long["question_id"]]

@@ -228,6 +228,10 @@ def test_mtbench_judgements(tmp_path):
     o = load_outcomes(p)
     assert o.prompts == ["Write a poem."] and o.models == ("gpt-4", "mixtral")
     np.testing.assert_allclose(o.quality, [[(8 - 1) / 9, (4 - 1) / 9]])
+    p.write_text(
+        "".join(json.dumps({k: v for k, v in r.items() if k != "turn"}) + "\n" for r in rows)
+    )
+    assert load_outcomes(p).prompts == ["Write a poem."]
 
 
 # ----------------------------------------------------------------------------- RouterBench
