@@ -15,7 +15,9 @@ Works with OpenAI and with any server speaking its API: vLLM, Ollama, ``llama_cp
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
 import time
 from typing import Any
 from urllib.parse import urlparse
@@ -35,6 +37,29 @@ from .prices import TIERS, Price
 OPENAI_URL = "https://api.openai.com/v1"
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 DUMMY_KEY = "sk-no-key-required"
+
+
+_CLIENTS: dict[tuple[str, str, float], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _shared_client(base_url: str, api_key: str, timeout: float):
+    """One ``openai.OpenAI`` client (and its connection pool) per URL, key and timeout."""
+    key = (base_url, hashlib.sha256(api_key.encode()).hexdigest(), timeout)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            try:
+                import openai
+            except ImportError:
+                raise RouterlabError(
+                    "the openai package is not installed: pip install openai"
+                ) from None
+            client = openai.OpenAI(
+                api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
+            )
+            _CLIENTS[key] = client
+        return client
 
 
 def is_local_url(url: str) -> bool:
@@ -114,15 +139,7 @@ class OpenAICompatBackend:
 
     def _get_client(self):
         if self._client is None:
-            try:
-                import openai
-            except ImportError:
-                raise RouterlabError(
-                    "the openai package is not installed: pip install openai"
-                ) from None
-            self._client = openai.OpenAI(
-                api_key=self._api_key, base_url=self.base_url, timeout=self.timeout, max_retries=0
-            )
+            self._client = _shared_client(self.base_url, self._api_key, self.timeout)
         return self._client
 
     def complete(self, messages_or_prompt: Prompt, **params: Any) -> Completion:
