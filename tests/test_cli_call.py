@@ -103,10 +103,3 @@ def test_bad_inputs_are_one_line_errors(tmp_path, tmp_cache):
     ]
     for args, env, fragment in cases:
         _assert_user_error(routerlab(*args, env=env, cwd=tmp_path), fragment)
-
-
-def test_demo(tmp_path, tmp_cache):
-    out = routerlab("demo", "--out", str(tmp_path / "out"))
-    assert out.returncode == 0, out.stderr
-    assert "second pass" in out.stdout and "3 hits" in out.stdout
-    assert (tmp_path / "out" / "demo_calls.csv").is_file()
