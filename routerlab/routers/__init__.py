@@ -13,13 +13,18 @@ from __future__ import annotations
 
 from ..errors import RouterlabError
 from .base import NotFittedError, Queries, Router, as_queries
+from .cascade import CascadeRouter
 from .category import CategoryRouter
+from .edge_cloud import EdgeCloudRouter
 from .fixed import FixedRouter
 from .knn import KNNRouter
 from .logistic import LogisticRouter
 from .mf import MFRouter
 from .oracle import OracleRouter
+from .quality_aware import QualityAwareRouter
 from .random import RandomRouter
+from .rules import RulesRouter
+from .semantic import SemanticRouter
 from .utility import UtilityRouter
 
 #: Registry: name -> router class. A new router is one module plus one entry here.
@@ -34,6 +39,11 @@ REGISTRY: dict[str, type[Router]] = {
         LogisticRouter,
         MFRouter,
         UtilityRouter,
+        RulesRouter,
+        SemanticRouter,
+        CascadeRouter,
+        QualityAwareRouter,
+        EdgeCloudRouter,
     )
 }
 

@@ -80,7 +80,14 @@ def test_registry_errors():
 @pytest.mark.parametrize("kind", sorted(k for k, c in REGISTRY.items() if not c.multi_model))
 def test_binary_routers_reject_bad_models(kind, fake_embeddings):
     data = make_outcomes(40)
+    name = "strong" if "strong" in REGISTRY[kind]._param_names() else "cloud"
     with pytest.raises(RouterlabError, match="not in the table"):
-        make_router(kind, strong="gpt-9").fit(data)
+        make_router(kind, **{name: "gpt-9"}).fit(data)
     with pytest.raises(RouterlabError, match="at least two models"):
         make_router(kind).fit(data.select_models(["weak"]))
+
+
+@pytest.mark.parametrize("kind", sorted(REGISTRY))
+def test_every_router_rejects_a_one_model_table(kind, fake_embeddings):
+    with pytest.raises(RouterlabError, match="at least two models"):
+        make_router(kind).fit(make_outcomes(30).select_models(["strong"]))
