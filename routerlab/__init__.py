@@ -13,6 +13,9 @@ _LAZY = {
     "Completion": "routerlab.completion",
     "Outcomes": "routerlab.outcomes",
     "RouterlabError": "routerlab.errors",
+    "get_backend": "routerlab.models",
+    "CallCache": "routerlab.cache",
+    "run_batch": "routerlab.runner",
     "load_outcomes": "routerlab.loaders",
     "embed": "routerlab.embeddings",
 }

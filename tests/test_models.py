@@ -233,3 +233,41 @@ def test_get_backend_rejects_bad_overrides_and_objects():
         get_backend("openai:m@http://127.0.0.1:1/v1", template="x")
     with pytest.raises(RouterlabError, match="spec string or a backend"):
         get_backend(42)
+
+
+def test_public_api_is_pinned():
+    import routerlab.models as m
+
+    assert sorted(m.__all__) == sorted(
+        [
+            "Backend",
+            "ModelSpec",
+            "Price",
+            "TIERS",
+            "TransientBackendError",
+            "get_backend",
+            "load_models_file",
+            "normalize_input",
+            "parse_spec",
+            "validate_params",
+        ]
+    )
+
+
+def test_a_minimal_user_backend_is_a_backend(tmp_cache):
+    from routerlab.cache import CallCache
+
+    class Mine:
+        kind, model, is_chat, price = "custom", "mine", True, Price()
+
+        def identity(self):
+            return {"name": "mine"}
+
+        def complete(self, messages_or_prompt, **params):
+            return Completion("ok", 1, 1, 0.1, 0.0, self.model)
+
+    b = Mine()
+    assert isinstance(b, Backend) and get_backend(b) is b
+    cache = CallCache()
+    cache.complete(b, "x")
+    assert cache.complete(b, "x").cached

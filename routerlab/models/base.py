@@ -10,7 +10,8 @@ the cache and the runner read:
 - ``identity()``: a JSON-safe dict naming *what answers* (GGUF file hash, or model name + base
   URL). It keys the call cache, so it never contains a secret;
 - ``price``: a :class:`~routerlab.models.prices.Price`;
-- ``cacheable``: whether answers should go through the call cache (replay answers do not).
+- ``cacheable`` (optional, default True): whether answers go through the call cache (replay
+  answers do not).
 
 Parameters accepted by every backend (anything else is a one-line error):
 
@@ -76,7 +77,6 @@ class Backend(Protocol):
     model: str
     is_chat: bool
     price: Price
-    cacheable: bool
 
     def complete(self, messages_or_prompt: Prompt, **params: Any) -> Completion: ...
 
