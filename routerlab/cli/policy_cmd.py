@@ -76,6 +76,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     x.add_argument("--seed", type=int, default=0)
     x.add_argument("--out", required=True, help="where to write the policy JSON")
     x.set_defaults(func=run_export)
+
+    i = sub.add_parser("interop", help="write the policy for semantic-router, LiteLLM or RouteLLM")
+    i.add_argument("policy")
+    i.add_argument("--to", required=True, choices=["semantic-router", "litellm", "routellm"])
+    i.add_argument("--out", default=None, help="write the config here (default: print it)")
+    i.add_argument(
+        "--outcomes", default=None, help="semantic-router: one route per category of this table"
+    )
+    i.add_argument("--encoder", default=None, help="semantic-router: encoder name or local folder")
+    i.set_defaults(func=run_interop)
     p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
 
 
@@ -264,4 +274,35 @@ def run_export(args: argparse.Namespace) -> int:
     path = save(doc, args.out)
     print(f"wrote {path}")
     _print_point("expected", doc["expected"])
+    return 0
+
+
+# --------------------------------------------------------------------------------------------- interop
+def run_interop(args: argparse.Namespace) -> int:
+    from ..policy import interop, load
+
+    policy = load(args.policy)
+    if args.to == "routellm":
+        alias = interop.routellm_alias(policy)
+        if alias is None:
+            raise RouterlabError(
+                f"{policy.where}: a RouteLLM alias needs a binary router with a threshold; "
+                f"this is {policy.kind} over {len(policy.router.models_)} models"
+            )
+        print(alias)
+        return 0
+    if args.to == "litellm":
+        cfg = interop.litellm_config(policy)
+    else:
+        outcomes = None
+        if args.outcomes:
+            from ..loaders import load_outcomes
+
+            outcomes = load_outcomes(args.outcomes)
+        enc = {"type": "local", "name": args.encoder} if args.encoder else None
+        cfg = interop.semantic_router_config(policy, outcomes=outcomes, encoder=enc)
+    if args.out:
+        print(f"wrote {interop.write(cfg, args.out)}")
+    else:
+        print(json.dumps(cfg, indent=2))
     return 0

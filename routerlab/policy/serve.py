@@ -22,7 +22,6 @@ Examples
 from __future__ import annotations
 
 import json
-import math
 import os
 import threading
 import time
@@ -32,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from ..errors import BackendError, RouterlabError
+from .interop import parse_routellm_alias, routellm_alias
 from .runtime import Decision, Policy, text_of
 from .schema import PolicyError
 
@@ -64,14 +64,6 @@ class RequestError(Exception):
                 "code": self.code,
             }
         }
-
-
-def routellm_alias(policy: Policy, threshold: float | None = None) -> str | None:
-    """``router-<kind>-<threshold>`` for a binary policy (RouteLLM's model-name convention)."""
-    if not policy.is_binary:
-        return None
-    t = policy.threshold if threshold is None else threshold
-    return None if t is None else f"router-{policy.kind}-{t:g}"
 
 
 def backend_for(model: dict, environ: Mapping[str, str] | None = None):
@@ -241,21 +233,9 @@ class PolicyServer:
             flag = pii_header.strip().lower() in ("1", "true", "yes")
         if requested == "router":
             return p.route(messages, contains_pii=flag)
-        if requested.startswith("router-"):
-            kind, _, thr = requested[len("router-") :].rpartition("-")
-            try:
-                t = float(thr)
-            except ValueError:
-                t = math.nan
-            if kind != p.kind or not math.isfinite(t) or not p.is_binary:
-                raise RequestError(
-                    404,
-                    f"model {requested!r} is not served: use 'router', "
-                    f"{self.alias + ', ' if self.alias else ''}or one of {', '.join(p.models)}",
-                    code="model_not_found",
-                    param="model",
-                )
-            return p.route(messages, contains_pii=flag, threshold=t)
+        alias = parse_routellm_alias(requested)
+        if alias is not None and alias[0] == p.kind and p.is_binary:
+            return p.route(messages, contains_pii=flag, threshold=alias[1])
         if requested not in p.models:
             raise RequestError(
                 404,
