@@ -505,7 +505,7 @@ class CascadeExplorer(W.VBox):
             W.FloatSlider(
                 value=float(t),
                 min=0.0,
-                max=1.0,
+                max=1.01,
                 step=step,
                 readout_format=".2f",
                 description=f"{s[:14]}",
@@ -520,6 +520,26 @@ class CascadeExplorer(W.VBox):
         super().__init__([W.VBox(self.sliders), self.readout, self.chart])
         self.observe(self._update, names="thresholds")
         self.thresholds = [float(t) for t in init]
+
+    @classmethod
+    def from_router(cls, router, outcomes, **kw) -> CascadeExplorer:
+        """Explore a fitted :class:`~routerlab.routers.cascade.CascadeRouter` on ``outcomes``.
+
+        The sliders start at the router's fitted thresholds; each change simulates a copy of the
+        router (``router.simulate``: cost and latency of every stage tried) with the new thresholds.
+        The router itself is not modified. A slider at its maximum (1.01) never accepts that stage.
+        """
+        from .routers import router_from_dict
+
+        copy = router_from_dict(router.to_dict())
+
+        def simulate(ts):
+            copy.thresholds_ = np.asarray(ts, dtype=float)
+            return copy.simulate(outcomes)
+
+        start = [min(float(t), 1.01) for t in router.thresholds_]
+        kw.setdefault("thresholds", start)
+        return cls(outcomes, list(router.models_), simulate=simulate, **kw)
 
     def _from_sliders(self, change=None):
         self.thresholds = [float(s.value) for s in self.sliders]
@@ -630,6 +650,36 @@ class EdgeCloudExplorer(W.VBox):
         traitlets.link((self.w_capacity, "value"), (self, "edge_capacity"))
         self.observe(self._update, names=["privacy", "latency_budget", "edge_capacity"])
         self._update()
+
+    @classmethod
+    def from_router(cls, router, train, test, **kw) -> EdgeCloudExplorer:
+        """Explore an :class:`~routerlab.routers.edge_cloud.EdgeCloudRouter` (fitted or not).
+
+        Each change fits a clone on ``train`` with ``latency_p95_budget`` = the budget slider and
+        ``edge_servers`` = the capacity slider (parallel slots on the edge box), then simulates
+        ``test`` (queueing on the edge included). With the privacy box unticked the clone sees
+        copies of both tables whose PII flags are cleared, i.e. no query is forced to the edge.
+        """
+        import warnings
+        from dataclasses import replace
+
+        def no_pii(o):
+            return replace(o, queries=o.queries.assign(contains_pii=False))
+
+        def simulate(privacy, budget, capacity):
+            tr, te = (train, test) if privacy else (no_pii(train), no_pii(test))
+            r = router.clone(latency_p95_budget=budget, edge_servers=max(1, int(round(capacity))))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # an unmet budget shows in red in the readout
+                return r.fit(tr).simulate(te)
+
+        edge = router.edge or router.clone().fit(train).models_[0]
+        kw.setdefault("edge_capacity", float(router.edge_servers))
+        kw.setdefault("capacity_range", (1.0, 8.0))
+        if router.latency_p95_budget is not None:
+            kw.setdefault("latency_budget", float(router.latency_p95_budget))
+        kw.setdefault("simulated", tuple(test.simulated))
+        return cls(simulate, edge=edge, **kw)
 
     def _update(self, change=None):
         r = self._simulate(

@@ -211,3 +211,36 @@ def test_policy_export_button(tmp_path):
     b.text.value = "p.txt"
     assert b.export() is None
     assert b.status == "error: a policy file ends in .json" and "error" in b.message.value
+
+
+def test_cascade_explorer_from_router_matches_router(table):
+    from routerlab.routers import make_router
+
+    o, _ = table
+    router = make_router("cascade", models=["weak", "strong"], verifier="confidence").fit(o)
+    w = RW.CascadeExplorer.from_router(router, o)
+    direct = router.simulate(o)
+    assert w.thresholds == [min(float(router.thresholds_[0]), 1.01)]
+    assert w.cost_per_1k == pytest.approx(direct.cost_per_1k)
+    assert w.mean_quality == pytest.approx(direct.mean_quality)
+    w.thresholds = [0.0]  # accept every first answer
+    assert w.calls_per_query == 1 and w.escalation_share == 0
+    assert list(router.thresholds_) != [0.0]  # the router itself is untouched
+
+
+def test_edge_cloud_explorer_from_router(table):
+    from routerlab.routers import make_router
+
+    o, _ = table
+    train, test = o.train_test_split(0.5, seed=0)
+    router = make_router("edge_cloud", edge="weak", cloud="strong", arrival_rate=0.5)
+    w = RW.EdgeCloudExplorer.from_router(router, train, test, latency_budget=5.0)
+    pii = test.queries["contains_pii"].to_numpy()
+    on_edge = np.asarray(w.result.model) == "weak"
+    assert on_edge[pii].all()  # privacy rule: PII stays on the edge
+    share_private = w.edge_share
+    w.privacy = False
+    assert w.edge_share <= share_private
+    assert not (np.asarray(w.result.model)[pii] == "weak").all() or w.edge_share == 1
+    w.edge_capacity = 4
+    assert w.latency_p95 == pytest.approx(w.result.latency_p95)
