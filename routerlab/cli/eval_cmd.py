@@ -144,7 +144,18 @@ def run(args) -> int:
     else:
         names = default_routers()
 
-    if any(getattr(REGISTRY[r], "needs_embeddings", False) for r in names if r in REGISTRY):
+    from ..routers import make_router
+
+    routers: dict = {}
+    for name in names:
+        accepted = set(REGISTRY[name]._param_names())
+        params = {"strong": strong, "weak": weak, "seed": args.seed}
+        if name == "quality_aware" and args.floor is not None:
+            # the floor applies in every category; an unmeetable one is an error, not a warning
+            params.update(default_floor=args.floor, strict=True)
+        routers[name] = make_router(name, **{k: v for k, v in params.items() if k in accepted})
+
+    if any(getattr(r, "needs_embeddings", False) is True for r in routers.values()):
         from ..embeddings import embed
 
         print(f"embedding {o.n} prompts (cached on disk)...", file=sys.stderr, flush=True)
@@ -159,11 +170,12 @@ def run(args) -> int:
         o,
         strong,
         weak,
-        routers=names if args.routers else None,
+        routers=routers,
         folds=args.folds,
         seed=args.seed,
         n_boot=args.n_boot,
         progress=True,
+        strict=bool(args.routers),
     )
     floor = _floor_shares(res, args.floor) if args.floor is not None else None
 

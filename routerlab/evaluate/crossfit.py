@@ -34,6 +34,22 @@ def _as_router(router, **params):
     raise RouterlabError(f"expected a router, a router class or a registry name, got {router!r}")
 
 
+def _for_pair(w, strong: str, weak: str, seed: int):
+    """A router for the (weak, strong) pair: names get the pair and the seed, instances the pair
+    (each only where the router takes that parameter)."""
+    from ..routers import REGISTRY, Router
+
+    if isinstance(w, Router):
+        names = set(type(w)._param_names())
+        return w.clone(**{k: v for k, v in (("strong", strong), ("weak", weak)) if k in names})
+    cls = w if isinstance(w, type) else REGISTRY.get(w) if isinstance(w, str) else None
+    if cls is None:
+        return _as_router(w)  # raises the one-line error for an unknown name
+    names = set(cls._param_names())
+    params = {"strong": strong, "weak": weak, "seed": seed}
+    return _as_router(w, **{k: v for k, v in params.items() if k in names})
+
+
 def folds_for(outcomes, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """K (train, test) index pairs with clear errors for too few queries or folds."""
     if outcomes.n < 2:
@@ -276,7 +292,6 @@ def evaluate_routers(
     strict : bool, optional
         Raise when a router cannot be fitted on this table (default: only for routers you named).
     """
-    from ..routers import Router
 
     if len(outcomes.models) < 2:
         raise RouterlabError(
@@ -315,11 +330,7 @@ def evaluate_routers(
         if label in scores:
             label = f"{label}_{len(scores)}"
         try:
-            params = {"strong": strong, "weak": weak, "seed": seed}
-            if isinstance(w, Router):
-                proto = w.clone(strong=strong, weak=weak)
-            else:
-                proto = _as_router(w, **params)
+            proto = _for_pair(w, strong, weak, seed)
             raw = crossfit(proto, pair, folds, seed, progress=progress)
             s = binary_score(raw, pair.models, weak, strong)
             if not np.isfinite(s).all():
