@@ -223,7 +223,11 @@ class CallCache:
         return key in self._cache
 
     def __len__(self) -> int:
+        """Entries stored in the whole cache folder (all namespaces)."""
         return len(self._cache)
+
+    def __bool__(self) -> bool:
+        return True  # an empty cache is still a cache (`cache or default` must keep it)
 
     # -- the call --------------------------------------------------------------------------------
     def complete(self, backend: Backend, messages_or_prompt: Prompt, **params: Any) -> Completion:
@@ -309,4 +313,6 @@ def cached_complete(
         from .models import get_backend
 
         backend = get_backend(backend)
-    return (cache or default_cache()).complete(backend, messages_or_prompt, **params)
+    return (cache if cache is not None else default_cache()).complete(
+        backend, messages_or_prompt, **params
+    )

@@ -122,9 +122,13 @@ def test_hit_is_fast(tmp_cache):
     assert (time.perf_counter() - start) / 200 < 0.01  # loose: timing targets live in bench/
 
 
-def test_default_cache_and_helper(tmp_cache):
+def test_default_cache_and_helper(tmp_cache, tmp_path):
     b = FakeBackend()
     assert default_cache() is default_cache()
+    own = CallCache(tmp_path / "own")
+    assert own and len(own) == 0  # an empty cache is truthy: `cache or default` keeps it
+    cached_complete(b, "mine", cache=own)
+    assert own.count() == 1 and default_cache().count() == 0
     cached_complete(b, "z")
     assert cached_complete(b, "z").cached
     assert default_cache().directory == tmp_cache / "calls"
