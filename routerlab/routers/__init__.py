@@ -16,6 +16,7 @@ from .base import NotFittedError, Queries, Router, as_queries
 from .cascade import CascadeRouter
 from .category import CategoryRouter
 from .edge_cloud import EdgeCloudRouter
+from .ensemble import EnsembleRouter
 from .fixed import FixedRouter
 from .knn import KNNRouter
 from .logistic import LogisticRouter
@@ -44,6 +45,7 @@ REGISTRY: dict[str, type[Router]] = {
         CascadeRouter,
         QualityAwareRouter,
         EdgeCloudRouter,
+        EnsembleRouter,
     )
 }
 

@@ -227,6 +227,8 @@ class Router:
     multi_model: ClassVar[bool] = False
     #: Fitted attributes stored as arrays in memory: name -> numpy dtype.
     _array_state: ClassVar[dict[str, Any]] = {}
+    #: Fitted attributes holding a fitted Router (or a list of them), exported as nested to_dict().
+    _router_state: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -295,10 +297,13 @@ class Router:
     def get_state(self) -> dict:
         """The fitted state as plain JSON (lists of numbers, strings, dicts)."""
         self._check_fitted()
-        return {
-            k: to_json_value(getattr(self, k), f"{self.kind} state {k}")
-            for k in self._state_names()
-        }
+        out = {}
+        for k in self._state_names():
+            v = getattr(self, k)
+            if k in self._router_state:
+                v = [r.to_dict() for r in v] if isinstance(v, (list, tuple)) else v.to_dict()
+            out[k] = to_json_value(v, f"{self.kind} state {k}")
+        return out
 
     def set_state(self, state: dict) -> Router:
         for k, v in state.items():
@@ -307,7 +312,11 @@ class Router:
                     f"state key {k!r} is not a fitted attribute (names end in '_')"
                 )
             dtype = self._array_state.get(k)
-            if dtype is not None and v is not None:
+            if k in self._router_state and v is not None:
+                from . import router_from_dict
+
+                v = [router_from_dict(d) for d in v] if isinstance(v, list) else router_from_dict(v)
+            elif dtype is not None and v is not None:
                 v = np.asarray(v, dtype=dtype)
             elif k == "models_":
                 v = tuple(v)

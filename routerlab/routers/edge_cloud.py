@@ -93,6 +93,7 @@ class EdgeCloudRouter(Router):
     """
 
     kind = "edge_cloud"
+    _router_state = ("inner_",)
     _array_state = {"service_q_": float, "cloud_q_": float}
 
     def __init__(
@@ -141,7 +142,7 @@ class EdgeCloudRouter(Router):
         if inner.multi_model:
             raise RouterlabError(f"edge_cloud needs a binary inner router, not {self.inner!r}")
         inner.fit(outcomes)
-        self.inner_ = inner.to_dict()
+        self.inner_ = inner
         lat_e = outcomes.latency[:, outcomes.col(edge)]
         lat_c = outcomes.latency[:, outcomes.col(cloud)]
         lat_e, lat_c = lat_e[np.isfinite(lat_e)], lat_c[np.isfinite(lat_c)]
@@ -204,13 +205,8 @@ class EdgeCloudRouter(Router):
             "p95": q[0.95],
         }
 
-    def _after_load(self) -> None:
-        from . import router_from_dict
-
-        self._inner = router_from_dict(self.inner_)
-
     def _score(self, queries: Queries) -> np.ndarray:
-        s = self._inner.score(queries)
+        s = self.inner_.score(queries)
         return np.where(queries.pii(), 0.0, s)
 
     def route(self, queries, threshold: float | None = None) -> np.ndarray:

@@ -160,16 +160,21 @@ class Design:
 
     def dot(self, w: np.ndarray) -> np.ndarray:
         p = self.dense.shape[1]
-        out = self.dense @ w[1 : p + 1] + w[0]
+        out = np.einsum("ij,j->i", self.dense, w[1 : p + 1]) + w[0]
         if self.sparse is not None:
             out = out + self.sparse.dot(w[p + 1 :])
         return out
 
     def tdot(self, r: np.ndarray) -> np.ndarray:
-        parts = [np.array([r.sum()]), self.dense.T @ r]
+        parts = [np.array([r.sum()]), np.einsum("ij,i->j", self.dense, r)]
         if self.sparse is not None:
             parts.append(self.sparse.tdot(r))
         return np.concatenate(parts)
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """1-D dot product without BLAS (BLAS threads spin badly on a loaded machine)."""
+    return float(np.einsum("i,i->", a, b))
 
 
 def _lbfgs(fun, x0: np.ndarray, max_iter: int = 200, m: int = 10, tol: float = 1e-6) -> np.ndarray:
@@ -185,25 +190,25 @@ def _lbfgs(fun, x0: np.ndarray, max_iter: int = 200, m: int = 10, tol: float = 1
         q = g.copy()
         alphas = []
         for s, y in zip(reversed(s_hist), reversed(y_hist), strict=True):
-            a = (s @ q) / (y @ s)
+            a = _dot(s, q) / _dot(y, s)
             alphas.append(a)
             q -= a * y
         gamma = (
-            (s_hist[-1] @ y_hist[-1]) / (y_hist[-1] @ y_hist[-1])
+            _dot(s_hist[-1], y_hist[-1]) / _dot(y_hist[-1], y_hist[-1])
             if s_hist
             else 1.0 / max(gnorm, 1.0)
         )
         d = q * gamma
         for (s, y), a in zip(zip(s_hist, y_hist, strict=True), reversed(alphas), strict=True):
-            b = (y @ d) / (y @ s)
+            b = _dot(y, d) / _dot(y, s)
             d += s * (a - b)
         d = -d
-        gd = g @ d
+        gd = _dot(g, d)
         if gd >= 0:  # not a descent direction: restart
             s_hist.clear()
             y_hist.clear()
             d = -g / max(gnorm, 1.0)
-            gd = g @ d
+            gd = _dot(g, d)
         step = 1.0
         for _ls in range(30):
             x_new = x + step * d
@@ -214,7 +219,7 @@ def _lbfgs(fun, x0: np.ndarray, max_iter: int = 200, m: int = 10, tol: float = 1
         else:
             break
         s, y = x_new - x, g_new - g
-        if s @ y > 1e-12:
+        if _dot(s, y) > 1e-12:
             s_hist.append(s)
             y_hist.append(y)
             if len(s_hist) > m:
@@ -250,12 +255,12 @@ def fit_logistic(
         # log(1 + e^z) - y z, stably
         loss = np.logaddexp(0.0, z) - y * z
         p = 0.5 * (1.0 + np.tanh(0.5 * z))
-        f = sw @ loss + 0.5 * (pen * w) @ w
+        f = _dot(sw, loss) + 0.5 * _dot(pen * w, w)
         g = X.tdot(sw * (p - y)) + pen * w
         return f, g
 
     w0 = np.zeros(X.n_features + 1)
-    m = np.clip(sw @ y, 1e-6, 1 - 1e-6)
+    m = np.clip(_dot(sw, y), 1e-6, 1 - 1e-6)
     w0[0] = np.log(m / (1 - m))
     return _lbfgs(fun, w0, max_iter=max_iter)
 
@@ -269,7 +274,7 @@ def fit_ridge(X: Design, y: np.ndarray, l2: float = 1.0, max_iter: int = 300) ->
 
     def fun(w):
         r = X.dot(w) - y
-        return 0.5 * (r @ r) / n + 0.5 * (pen * w) @ w, X.tdot(r) / n + pen * w
+        return 0.5 * _dot(r, r) / n + 0.5 * _dot(pen * w, w), X.tdot(r) / n + pen * w
 
     w0 = np.zeros(X.n_features + 1)
     w0[0] = y.mean()

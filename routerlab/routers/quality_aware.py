@@ -81,6 +81,7 @@ class QualityAwareRouter(Router):
     """
 
     kind = "quality_aware"
+    _router_state = ("inner_",)
     _array_state = {"cat_thresholds_": float}
 
     def __init__(
@@ -162,21 +163,16 @@ class QualityAwareRouter(Router):
                 "strong_share": round(share, 6),
                 "n": int(m.sum()),
             }
-        self.inner_ = inner.to_dict()
+        self.inner_ = inner
         self.cat_keys_ = keys
         self.cat_thresholds_ = np.asarray(thrs, dtype=float)
         self.report_ = report
         self.infeasible_ = infeasible
 
-    def _after_load(self) -> None:
-        from . import router_from_dict
-
-        self._inner = router_from_dict(self.inner_)
-
     def _score(self, queries: Queries) -> np.ndarray:
         """The inner score rescaled piecewise-linearly so that the category threshold maps to 0.5."""
         q = as_queries(queries)
-        s = self._inner.score(q)
+        s = self.inner_.score(q)
         t = lookup(q.categories, self.cat_keys_, self.cat_thresholds_, np.nan)
         if t is None:
             t = np.full(len(q), np.nan)
