@@ -140,3 +140,34 @@ def test_eval_fewer_than_two_models(long_csv, tmp_path):
     r = run_cli(one, tmp_path=tmp_path)
     assert r.returncode == 2
     assert "at least two models" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.slow
+def test_eval_all_default_routers(long_csv, tmp_path):
+    """Every registered router runs on a small table, or is skipped with its reason."""
+    from routerlab.routers import REGISTRY
+
+    r = run_cli(
+        long_csv,
+        "--strong",
+        "large",
+        "--weak",
+        "small",
+        "--folds",
+        "3",
+        "--n-boot",
+        "100",
+        "--json",
+        tmp_path=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr
+    d = _last_json(r.stdout)
+    ran, skipped = set(d["routers"]), set(d["skipped"])
+    assert ran | skipped == set(REGISTRY) - {"fixed"}
+    assert {"random", "oracle"} <= ran and len(ran) >= 6
+    for name in ran:
+        m = d["routers"][name]
+        assert m["apgr_ci"][0] <= m["apgr"] <= m["apgr_ci"][1]
+    for name in skipped:
+        assert f"skipped {name}:" in r.stdout
+    assert d["best"] in ran - {"random", "oracle"}

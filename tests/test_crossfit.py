@@ -122,10 +122,13 @@ class NeedsConfidenceRouter(Router):
         return np.zeros(len(queries))
 
 
-def test_default_routers_skip_what_does_not_apply(monkeypatch):
+def test_default_routers_skip_what_does_not_apply(monkeypatch, tmp_path):
     from routerlab import routers
 
-    monkeypatch.setitem(routers.REGISTRY, "needs_confidence", NeedsConfidenceRouter)
+    monkeypatch.setenv("ROUTERLAB_CACHE", str(tmp_path))
+    small = {k: routers.REGISTRY[k] for k in ("random", "oracle", "fixed", "category")}
+    small["needs_confidence"] = NeedsConfidenceRouter
+    monkeypatch.setattr(routers, "REGISTRY", small)
     o = make_table(60)
     res = evaluate_routers(o, "strong", "weak", folds=3, n_boot=50)
     assert "needs_confidence" in res.skipped and "confidence" in res.skipped["needs_confidence"]
