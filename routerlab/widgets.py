@@ -239,7 +239,7 @@ class ThresholdExplorer(W.VBox):
             description="threshold",
             readout_format=".2f",
             continuous_update=False,
-            layout=W.Layout(width="420px"),
+            layout=W.Layout(width="440px", min_width="440px"),
         )
         self.readout = W.HTML()
         pts = outcomes if show_models else None
