@@ -142,7 +142,11 @@ def _jsonable(x):
 
 @dataclass(frozen=True, eq=False)
 class EvalResults:
-    """Cross-fitted comparison of routers: curves, metrics with paired CIs, a table and a JSON dict."""
+    """Cross-fitted comparison of routers: curves, metrics with paired CIs, a table and a JSON dict.
+
+    AIQ is computed on the cost axis in dollars when the table has costs for both models, else on
+    the strong-call share (``aiq_cost_axis`` in :meth:`to_dict`).
+    """
 
     n: int
     strong: str
@@ -152,6 +156,7 @@ class EvalResults:
     scores: dict[str, np.ndarray]
     curves: dict[str, Curve]
     boot: CurveBootstrap
+    cost_known: bool
     folds: int
     seed: int
     simulated: tuple[str, ...] = ()
@@ -246,6 +251,7 @@ class EvalResults:
             "seed": self.seed,
             "n_boot": self.boot.n_boot,
             "level": self.boot.level,
+            "aiq_cost_axis": "usd" if self.cost_known else "strong_share",
             "table": self.name,
             "simulated": list(self.simulated),
             "skipped": dict(self.skipped),
@@ -357,6 +363,7 @@ def evaluate_routers(
         scores=scores,
         curves=curves,
         boot=boot,
+        cost_known=bool(cost_known),
         folds=folds,
         seed=seed,
         simulated=tuple(m for m in (weak, strong) if m in outcomes.simulated),
