@@ -3,7 +3,8 @@
 The key is the sha256 of canonical JSON (sorted keys, no spaces) of the backend kind, the model
 identity (GGUF file hash, or model name + base URL), the generation parameters (defaults filled
 in) and the prompt or messages. API keys are never part of it. Values are the completions as
-plain JSON text. A hit returns the stored :class:`~routerlab.completion.Completion` with
+dicts of plain JSON values (str, int, float, bool, None; diskcache pickles them, which reads
+about twice as fast as JSON text). A hit returns the stored :class:`~routerlab.completion.Completion` with
 ``cached=True``; its ``latency_s`` and ``cost_usd`` stay those of the real call, so stats can say
 how many dollars and seconds the cache saved.
 
@@ -104,9 +105,9 @@ _MISSING = object()
 _FIELDS = frozenset(Completion.__dataclass_fields__)
 
 
-def _decode(raw: str) -> Completion:
-    """A stored JSON text back to a Completion with ``cached=True`` (fast path: a hit is hot)."""
-    data = json.loads(raw)
+def _decode(raw: dict[str, Any] | str) -> Completion:
+    """A stored entry back to a Completion with ``cached=True`` (fast path: a hit is hot)."""
+    data = dict(raw) if isinstance(raw, dict) else json.loads(raw)  # str: first format
     data["cached"] = True
     if data.keys() == _FIELDS and not hasattr(Completion, "__slots__"):
         obj = object.__new__(Completion)  # skips the frozen dataclass __init__ (same fields)
@@ -213,11 +214,11 @@ class CallCache:
         return None if raw is None else _decode(raw)
 
     def put(self, key: str, completion: Completion) -> None:
-        """Store a completion (as plain JSON text) under a key from :meth:`key`."""
+        """Store a completion (a dict of plain JSON values) under a key from :meth:`key`."""
         data = completion.to_dict()
         data["cached"] = False
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        self._cache.set(key, text, tag=self.namespace)
+        json.dumps(data)  # only JSON types are ever stored (no objects, no numpy scalars)
+        self._cache.set(key, data, tag=self.namespace)
 
     def __contains__(self, key: str) -> bool:
         return key in self._cache

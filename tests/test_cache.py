@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import sys
 import time
@@ -104,12 +105,16 @@ def test_uncacheable_backends_bypass(tmp_cache):
     assert not cache.complete(b, "x").cached and len(cache) == 0
 
 
-def test_values_are_plain_json_text(tmp_cache):
+def test_values_are_plain_json_values(tmp_cache):
     cache = CallCache()
     b = FakeBackend()
     cache.complete(b, "x", max_tokens=4)
     raw = cache._cache.get(cache.key(b, "x", max_tokens=4))
-    assert isinstance(raw, str) and raw.startswith("{") and '"text":"echo:x"' in raw
+    assert isinstance(raw, dict) and raw["text"] == "echo:x" and raw["cached"] is False
+    assert json.loads(json.dumps(raw)) == raw  # nothing but JSON types
+    # entries written as JSON text by the first version still read back
+    cache._cache.set("default:legacy", json.dumps(raw))
+    assert cache.get("default:legacy") == cache.get(cache.key(b, "x", max_tokens=4))
 
 
 def test_hit_is_fast(tmp_cache):
