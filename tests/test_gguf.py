@@ -152,3 +152,16 @@ def test_real_call_is_cached(tmp_cache, smol):
     assert hit.cached and not first.cached
     assert (hit.text, hit.latency_s, hit.cost_usd) == (first.text, first.latency_s, first.cost_usd)
     assert cache.stats().seconds_saved == pytest.approx(first.latency_s)
+
+
+def test_sampling_with_a_seed_is_reproducible(smol):
+    a = smol.complete("Write a word.", max_tokens=8, temperature=0.9, seed=7)
+    b = smol.complete("Write a word.", max_tokens=8, temperature=0.9, seed=7)
+    assert a.text == b.text
+
+
+def test_prompt_longer_than_the_context_is_a_clear_error():
+    b = get_backend("gguf:smollm2-135m", n_ctx=64)
+    with pytest.raises(BackendError, match="smollm2-135m: .*context") as err:
+        b.complete("word " * 200, max_tokens=4)
+    assert "\n" not in str(err.value)

@@ -322,6 +322,13 @@ class GGUFBackend:
             self.path, logits_all=logits_all, n_ctx=self.n_ctx, n_threads=self.n_threads
         )
 
+    def _check_fits(self, llm: Any, inp: str | list[dict[str, str]]) -> None:
+        """A prompt that cannot fit the context window is a clear error before any work."""
+        text = inp if isinstance(inp, str) else "\n".join(m["content"] for m in inp)
+        n = _n_tokens(llm, text)
+        if n >= self.n_ctx:
+            raise _context_error(self.model, n, self.n_ctx)
+
     # -- the call ----------------------------------------------------------------------------
     def complete(self, messages_or_prompt: Prompt, **params: Any) -> Completion:
         p = validate_params(params)
@@ -347,6 +354,7 @@ class GGUFBackend:
             kw.setdefault("stop", ["\n"])
         with _LOCK:
             llm = self._llama(logits_all=logprobs)
+            self._check_fits(llm, prompt_text if prompt_text is not None else messages)
             start = time.perf_counter()
             try:
                 if prompt_text is None:
@@ -355,8 +363,14 @@ class GGUFBackend:
                 else:
                     out = llm.create_completion(prompt_text, **kw)
                     text = out["choices"][0]["text"]
-            except ValueError as exc:  # e.g. prompt longer than the context window
-                raise BackendError(f"{self.model}: {exc}") from None
+            except ValueError as exc:
+                msg = str(exc)
+                if "context" in msg or "broadcast" in msg:  # the template made it too long
+                    raise BackendError(
+                        f"{self.model}: the prompt does not fit the context window of "
+                        f"{self.n_ctx} tokens: shorten it or load the model with a larger n_ctx"
+                    ) from None
+                raise BackendError(f"{self.model}: {msg}") from None
             latency = time.perf_counter() - start
             usage = out.get("usage") or {}
             tokens_in = int(usage.get("prompt_tokens", 0))
@@ -376,6 +390,17 @@ class GGUFBackend:
             finish_reason=out["choices"][0].get("finish_reason"),
             confidence=confidence,
         )
+
+
+def _n_tokens(llm: Any, text: str) -> int:
+    return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+
+def _context_error(model: str, n: int, n_ctx: int) -> BackendError:
+    return BackendError(
+        f"{model}: the prompt has {n} tokens but the context window holds {n_ctx}: shorten it "
+        "or load the model with a larger n_ctx (get_backend(spec, n_ctx=...) or the models file)"
+    )
 
 
 def _mean_logprob(llm: Any, n_prompt: int, *, greedy: bool) -> float | None:
