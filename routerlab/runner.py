@@ -60,7 +60,8 @@ class ExecutionStrategy(Protocol):
     """How calls are executed: ``run(fn, tasks)`` yields ``(task, fn(task))`` as each finishes.
 
     ``fn`` never raises (the runner records errors itself). On ``KeyboardInterrupt`` a strategy
-    should stop starting new tasks and let the running ones finish (they write the cache).
+    should stop starting new tasks, call ``fn.cancel()`` if it exists (running calls then make
+    no further retries) and let the running calls finish (they write the cache).
     """
 
     def run(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[T, R]]: ...
@@ -91,6 +92,11 @@ class ThreadPoolStrategy:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     yield pending.pop(fut), fut.result()
+        except BaseException:  # Ctrl-C or the consumer stopped: no new attempts
+            cancel = getattr(fn, "cancel", None)
+            if cancel is not None:
+                cancel()
+            raise
         finally:
             # On Ctrl-C: drop queued calls, let running ones finish and reach the cache.
             pool.shutdown(wait=True, cancel_futures=True)
@@ -274,6 +280,7 @@ def run_batch(
                 return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         return "not attempted"
 
+    call.cancel = stop.set  # type: ignore[attr-defined]
     tasks = [(m, i) for m in range(len(backends)) for i in range(len(items))]
     results: dict[tuple[int, int], Completion | str] = {}
     start = time.perf_counter()

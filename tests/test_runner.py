@@ -190,3 +190,25 @@ def test_server_stopped_mid_batch_then_resumed(llama_server, tmp_cache):
     assert list(second.df["cached"]) == [True] * 3 + [False] * 3
     assert llama_server.request_count() == n + 3  # finished items made no new request
     assert list(second.df["text"][:3]) == list(first.df["text"][:3])  # nothing lost
+
+
+def test_ctrl_c_stops_pending_retries(tmp_cache):
+    class Flaky(FakeBackend):
+        kind = "openai"
+
+        def complete(self, prompt, **params):
+            if prompt == "trigger":
+                time.sleep(0.2)  # the other call is then waiting to retry
+                os.kill(os.getpid(), signal.SIGINT)
+                return super().complete(prompt, **params)
+            self.attempts += 1
+            raise TransientBackendError("HTTP 503")
+
+    b = Flaky()
+    b.attempts = 0
+    start = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([b], ["down", "trigger"], concurrency=2, retries=5, backoff=10,
+                  max_backoff=10, progress=False)  # fmt: skip
+    assert time.perf_counter() - start < 5  # did not sit out a 10 s backoff
+    assert b.attempts == 1  # no retry after Ctrl-C
