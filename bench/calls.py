@@ -222,6 +222,9 @@ def main() -> None:
         "cache_hit_le_3x": results["cache_hit"]["ratio"] <= 3.0,
         "gguf_ge_0_95x": results["gguf_throughput"]["ratio"] >= 0.95,
     }
+    out = ROOT / "bench" / "results" / "calls.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1))
     print(json.dumps(results))
 
 
