@@ -27,20 +27,21 @@ import pandas as pd
 from routerlab import charts, evaluate
 from routerlab.charts_export import enable_offline
 from routerlab.routers import make_router
-from routerlab.verifiers import add_judge, simulated_judge
+from routerlab.verifiers import add_judge, confidence_as_probability, simulated_judge
 from routerlab.widgets import CascadeExplorer
 from routerlab.workloads.bundled import load_support_desk
 
 enable_offline()
 cheap, strong = "smollm2-135m", "scenario:frontier"
-pair = load_support_desk().select_models([cheap, strong])
+pair = confidence_as_probability(load_support_desk().select_models([cheap, strong]))
 train, test = pair.train_test_split(test_size=0.5, seed=0)
 
 # %% [markdown]
 # ## Verifier 1: the model's own confidence
 #
 # When the local model answers, llama.cpp reports the log-probability of every token it produced;
-# their mean, as a probability, is a free confidence score. Is it *calibrated* — when it says 0.8,
+# the recording keeps their mean, and `confidence_as_probability` (in the setup cell) turns it into
+# the geometric-mean token probability: a free confidence score in [0, 1]. Is it *calibrated* — when it says 0.8,
 # is the answer right 80% of the time?
 
 # %%

@@ -134,6 +134,7 @@ def live_calls(model: str, queries: list, *, cache=None, passes: int = 2):
             "grade": [float(q.grade(t)) for q, t in zip(queries, first["text"], strict=True)],
             "latency_s": first["latency_s"].astype(float).tolist(),
             "tokens_out": first["tokens_out"].tolist(),
+            "confidence": first["confidence"].astype(float).tolist(),
             "cached": first["cached"].astype(bool).tolist(),
         }
     )

@@ -54,4 +54,24 @@ def add_judge(outcomes, model: str, scores, *, simulated: bool = True, note: str
     return replace(outcomes, queries=outcomes.queries.assign(**{col: s}), meta=meta)
 
 
-__all__ = ["add_judge", "simulated_judge"]
+def to_probability(confidence) -> np.ndarray:
+    """Confidence scores as probabilities: a column holding mean token log-probabilities (any value
+    below 0, as llama.cpp backends report them) becomes ``exp(logprob)``, the geometric-mean token
+    probability; a column already in [0, 1] is returned unchanged.
+
+    >>> to_probability([-0.1, 0.0, np.nan]).round(3).tolist()
+    [0.905, 1.0, nan]
+    """
+    c = np.asarray(confidence, dtype=float)
+    if c.ndim == 1:
+        return np.exp(c) if (c[np.isfinite(c)] < 0).any() else c.copy()
+    return np.column_stack([to_probability(c[:, j]) for j in range(c.shape[1])])
+
+
+def confidence_as_probability(outcomes):
+    """A copy of ``outcomes`` whose ``confidence`` columns are probabilities (see :func:`to_probability`),
+    as the cascade's ``confidence`` verifier and the reliability diagram expect."""
+    return replace(outcomes, confidence=to_probability(outcomes.confidence))
+
+
+__all__ = ["add_judge", "confidence_as_probability", "simulated_judge", "to_probability"]

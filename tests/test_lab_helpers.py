@@ -70,3 +70,36 @@ def test_edge_price():
     assert tokens_per_second(_table(), "w") == pytest.approx(100.0)
     with pytest.raises(RouterlabError, match="utilisation"):
         edge_price_per_1k_tokens(1000, 2, 50, 0.2, 100, 1.5)
+
+
+def test_confidence_as_probability_is_idempotent():
+    from routerlab.verifiers import confidence_as_probability, to_probability
+
+    o = _table()
+    logp = np.log(np.linspace(0.1, 1.0, o.n))
+    o2 = o.with_model("c", o.quality[:, 0], confidence=logp)
+    p = confidence_as_probability(o2)
+    assert np.allclose(p.confidence[:, 2], np.linspace(0.1, 1.0, o.n))
+    assert np.array_equal(
+        confidence_as_probability(p).confidence[:, 2], p.confidence[:, 2]
+    )  # already probabilities: unchanged
+    assert np.isnan(to_probability([np.nan, -1.0])[0])
+
+
+def test_compound_counts_both_calls_when_escalating():
+    from routerlab.compound import compound_result
+
+    o = _table(30)
+    o = Outcomes.from_arrays(
+        o.queries, ["w", "s"], quality=o.quality, cost=np.tile([0.1, 1.0], (30, 1)),
+        latency=np.tile([0.5, 2.0], (30, 1)),
+    )  # fmt: skip
+    d = np.where(np.arange(30) < 20, "w", "s")
+    v = np.where(np.arange(30) < 10, 0.9, 0.1)
+    r = compound_result(o, d, v, 0.5, "w", "s")
+    assert (r.model[:10] == "w").all() and (r.model[10:] == "s").all()
+    assert r.calls.tolist() == [1.0] * 10 + [2.0] * 10 + [1.0] * 10
+    assert r.cost[10:20] == pytest.approx(1.1) and r.latency[10:20] == pytest.approx(2.5)
+    assert r.quality[10:].tolist() == o.quality[10:, 1].tolist()
+    with pytest.raises(RouterlabError, match="decisions must be"):
+        compound_result(o, np.full(30, "x"), v, 0.5, "w", "s")
