@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
@@ -161,19 +162,20 @@ class EdgeCloudRouter(Router):
         if self.latency_p95_budget is not None:
             budget = float(self.latency_p95_budget)
             cands = np.unique(np.concatenate([[t0], s[~pii][s[~pii] < t0], [-1e-9]]))[::-1]
-            best_t, best_p = t0, math.inf
+            best_t, best_p, best_share = t0, math.inf, 1.0
             for t in cands:  # highest threshold first = most edge traffic = cheapest
                 share = float(np.mean(pii | (s < t)))
                 p95 = self.latency_at(share)["p95"]
                 if p95 < best_p:
-                    best_t, best_p = float(t), p95
+                    best_t, best_p, best_share = float(t), p95, share
                 if p95 <= budget:
                     best_t = float(t)
                     break
             else:
                 warnings.warn(
-                    f"p95 latency budget {budget:g}s cannot be met (best {best_p:.3g}s with all non-PII "
-                    "traffic in the cloud): PII queries alone load the edge; add edge servers",
+                    f"p95 latency budget {budget:g}s cannot be met: the best is {best_p:.3g}s with "
+                    f"{best_share:.0%} of traffic on the edge (PII queries must stay there); "
+                    "add edge servers or relax the budget",
                     stacklevel=3,
                 )
             thr = best_t
@@ -217,20 +219,21 @@ class EdgeCloudRouter(Router):
         return np.where((s >= t) & ~q.pii(), cloud, edge).astype(object)
 
     def simulate(self, outcomes, threshold: float | None = None):
-        """RoutingResult with the edge's token cost and the mean M/M/c queue wait added on the edge."""
+        """RoutingResult with the edge's own token cost (when priced) and the mean M/M/c queue wait added
+        to edge latencies; PII queries stay on the edge."""
         from ..evaluate import apply
 
         d = self.route(outcomes, threshold)
         edge = self.models_[0]
         on_edge = d == edge
         je = outcomes.col(edge)
-        extra_cost = np.zeros(outcomes.n)
         if self.edge_cost_per_1k_tokens is not None:
             toks = np.nan_to_num(outcomes.tokens_in[:, je]) + np.nan_to_num(
                 outcomes.tokens_out[:, je]
             )
-            own = toks / 1000.0 * float(self.edge_cost_per_1k_tokens)
-            extra_cost = np.where(on_edge, own - np.nan_to_num(outcomes.cost[:, je]), 0.0)
+            cost = outcomes.cost.copy()
+            cost[:, je] = toks / 1000.0 * float(self.edge_cost_per_1k_tokens)
+            outcomes = replace(outcomes, cost=cost)
         wait = self.latency_at(float(on_edge.mean()))["mean_wait"]
         extra_lat = np.where(on_edge, wait, 0.0)
-        return apply(outcomes, d, extra_cost=extra_cost, extra_latency=extra_lat, name="edge_cloud")
+        return apply(outcomes, d, extra_latency=extra_lat, name="edge_cloud")

@@ -2,9 +2,9 @@
 
 Improvements over the plain k-nearest-neighbour vote (RouterBench's KNN router):
 
-- neighbours are weighted by similarity, ``w = exp((cos - 1) / temperature)``, so close neighbours count
-  more and far ones hardly at all;
-- the weighted mean gain is shrunk towards a prior with ``shrinkage`` pseudo-neighbours: the query's
+- neighbours are weighted by similarity, ``w = exp((cos - cos_nearest) / temperature)`` (the nearest
+  has weight 1), so close neighbours count more and far ones hardly at all;
+- the weighted mean gain is shrunk towards a prior with ``shrinkage`` pseudo-neighbours (each worth the nearest one): the query's
   category mean when the category is known (smoothed), else the overall mean. A query with no close
   neighbour therefore falls back to its category's prior instead of a noisy vote.
 
@@ -54,7 +54,7 @@ class KNNRouter(Router):
     k : int
         Neighbours per query.
     temperature : float
-        Similarity weighting ``exp((cos - 1) / temperature)``; large = plain average.
+        Similarity weighting ``exp((cos - cos_nearest) / temperature)``; large = plain average.
     shrinkage : float
         Pseudo-neighbours of the prior (category mean if known, else global); 0 = none.
     category_alpha : float
@@ -119,7 +119,7 @@ class KNNRouter(Router):
                 f"{self.bank_.shape[1]}: use the same encoder"
             )
         sims, idx = top_k_sim(e, self.bank_, int(self.k))
-        w = np.exp((sims - 1.0) / float(self.temperature))
+        w = np.exp((sims - sims.max(1, keepdims=True)) / float(self.temperature))
         prior = lookup(q.categories, self.cat_keys_, self.cat_values_, self.global_)
         if prior is None:
             prior = np.full(len(q), self.global_)

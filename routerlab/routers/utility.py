@@ -125,7 +125,7 @@ class UtilityRouter(Router):
                     "query embeddings do not match the encoder the router was fitted with"
                 )
             sims, idx = top_k_sim(E, self.bank_, int(self.k))
-            w = np.exp((sims - 1.0) / float(self.temperature))
+            w = np.exp((sims - sims.max(1, keepdims=True)) / float(self.temperature))
             s = float(self.shrinkage)
             num = np.einsum("nk,nkm->nm", w, self.bank_quality_[idx]) + s * prior
             return num / (w.sum(1, keepdims=True) + s)

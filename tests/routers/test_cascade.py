@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+
+from routerlab.errors import RouterlabError
+from routerlab.routers import Queries, make_router
+
+
+def test_cascade_cost_counts_every_stage_tried(outcomes):
+    r = make_router("cascade", verifier="confidence").fit(outcomes)
+    assert r.models_ == ("weak", "mid", "strong")  # ascending mean cost
+    res = r.simulate(outcomes)
+    tried = r.stages_tried(outcomes)
+    cols = [outcomes.col(m) for m in r.models_]
+    expect = np.array([outcomes.cost[i, cols[:t]].sum() for i, t in enumerate(tried)])
+    np.testing.assert_allclose(res.cost, expect)
+    final_cost = outcomes.cost[np.arange(outcomes.n), [cols[t - 1] for t in tried]]
+    assert (res.cost >= final_cost - 1e-15).all()
+    lat = np.array([outcomes.latency[i, cols[:t]].sum() for i, t in enumerate(tried)])
+    np.testing.assert_allclose(res.latency, lat)
+    np.testing.assert_array_equal(res.calls, tried)
+    assert (r.route(outcomes) == np.asarray(r.models_, dtype=object)[tried - 1]).all()
+
+
+def test_fitted_thresholds_keep_quality_within_tolerance_on_training(outcomes):
+    for tol in (0.0, 0.1):
+        r = make_router("cascade", verifier="confidence", tolerance=tol).fit(outcomes)
+        res = r.simulate(outcomes)
+        final_q = outcomes.quality[:, outcomes.col("strong")]
+        accepted_early = r.stages_tried(outcomes) < 3
+        assert accepted_early.any()
+        # each early stage only accepts answers no worse on average than the final model (minus tol)
+        assert res.quality[accepted_early].mean() >= final_q[accepted_early].mean() - tol - 1e-9
+        assert res.total_cost < outcomes.cost[:, outcomes.col("strong")].sum() * 1.5
+
+
+def test_given_thresholds_and_judge_verifier(outcomes):
+    o = outcomes
+    o.queries["judge:weak"] = o.quality[:, 0]
+    o.queries["judge:mid"] = o.quality[:, 1]
+    r = make_router("cascade", verifier="judge", thresholds=[0.5, 0.5]).fit(o)
+    d = r.route(o)
+    good_weak = o.quality[:, 0] >= 0.5
+    assert (d[good_weak] == "weak").all()
+    assert (d[~good_weak] != "weak").all()
+    with pytest.raises(RouterlabError, match="2 thresholds"):
+        make_router("cascade", thresholds=[0.5]).fit(o)
+
+
+def test_learned_verifier_predicts_answer_quality(outcomes, fake_embeddings):
+    r = make_router("cascade", models=["weak", "strong"], verifier="learned").fit(outcomes)
+    s = r.score(outcomes)
+    good = outcomes.quality[:, 0] > 0.5
+    assert s[good, 0].mean() > s[~good, 0].mean()
+
+
+def test_cascade_errors(outcomes):
+    no_conf = outcomes.select_models(["weak", "strong"])
+    from dataclasses import replace
+
+    no_conf = replace(no_conf, confidence=np.full(no_conf.quality.shape, np.nan))
+    with pytest.raises(RouterlabError, match="confidence"):
+        make_router("cascade").fit(no_conf)
+    with pytest.raises(RouterlabError, match="judge"):
+        make_router("cascade", verifier="judge").fit(outcomes)
+    with pytest.raises(RouterlabError, match="responses"):
+        make_router("cascade", verifier="learned").fit(replace(outcomes, responses=None))
+    r = make_router("cascade").fit(outcomes)
+    with pytest.raises(RouterlabError, match="Outcomes"):
+        r.route(Queries.from_texts(["hello"]))

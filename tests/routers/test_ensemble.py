@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+
+from routerlab.errors import RouterlabError
+from routerlab.routers import make_router
+
+
+def test_stacker_trusts_the_informative_member(outcomes, fake_embeddings):
+    members = [{"kind": "knn", "params": {"k": 10}}, {"kind": "random"}]
+    r = make_router("ensemble", members=members, objective="win").fit(outcomes)
+    _, w_knn, w_rand = r.stack_coef_
+    assert abs(w_knn) > 3 * abs(w_rand)
+    assert r.member_scores(outcomes).shape == (outcomes.n, 2)
+
+
+def test_ensemble_beats_a_noise_member_out_of_sample(outcomes, fake_embeddings):
+    from router_data import make_outcomes
+
+    test = make_outcomes(300, seed=7)
+    members = [{"kind": "logistic", "params": {"features": ["words"]}}, {"kind": "random"}]
+    ens = make_router("ensemble", members=members).fit(outcomes)
+    gap = test.quality[:, 2] - test.quality[:, 0]
+
+    def gain_at_30(s):
+        top = np.argsort(-s, kind="stable")[: int(0.3 * len(s))]
+        return gap[top].sum()
+
+    rand = make_router("random").fit(outcomes).score(test)
+    assert gain_at_30(ens.score(test)) > gain_at_30(rand)
+
+
+def test_bad_members(outcomes):
+    with pytest.raises(RouterlabError, match="cannot be an ensemble member"):
+        make_router("ensemble", members=[{"kind": "oracle"}]).fit(outcomes)
+    with pytest.raises(RouterlabError, match="known routers"):
+        make_router("ensemble", members=[{"kind": "magic"}]).fit(outcomes)
