@@ -76,14 +76,20 @@ class DemoResult:
 
 
 # ----------------------------------------------------------------------------------- live calls
+#: Categories the live calls draw from first (the everyday ones a small local model can answer).
+LIVE_ORDER = ("lookup", "reformat", "extract", "classify", "arithmetic", "contract", "code")
+
+
 def pick_live_queries(workload, n: int = 4) -> list:
-    """The shortest query of each of the first ``n`` categories (sorted): quick, varied live calls."""
+    """The shortest query of each of the first ``n`` categories (:data:`LIVE_ORDER` first, then the
+    rest alphabetically): quick, varied live calls."""
     by_cat: dict[str, Any] = {}
     for q in workload:
         best = by_cat.get(q.category)
         if best is None or len(q.prompt) < len(best.prompt):
             by_cat[q.category] = q
-    return [by_cat[c] for c in sorted(by_cat)[: max(0, n)]]
+    order = [c for c in LIVE_ORDER if c in by_cat] + sorted(set(by_cat) - set(LIVE_ORDER))
+    return [by_cat[c] for c in order[: max(0, n)]]
 
 
 def live_calls(model: str, queries: list, *, cache=None, passes: int = 2):
@@ -443,6 +449,7 @@ def build_report(res: DemoResult, test=None):
                 for c, v in cats.items()
             }
         ).T
+        df["n"] = df["n"].astype(int)
         df.index.name = "category"
         rep.table(df, caption="per category, held-out, 95% bootstrap CI")
     rep.heading("6 · policy.json")
