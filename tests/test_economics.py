@@ -73,3 +73,27 @@ def test_measure_overhead_and_add(table):
     r2 = with_overhead(r, ov)
     assert r2.cost_per_1k == pytest.approx(r.cost_per_1k + 1000 * 1e-5)
     assert r2.latency_p50 == pytest.approx(r.latency_p50 + ov.total_s)
+
+
+@pytest.mark.slow
+def test_measure_overhead_with_real_embeddings(tmp_path, monkeypatch):
+    """knn needs the query embedding: its per-query cost is timed with the real encoder."""
+    monkeypatch.setenv("ROUTERLAB_CACHE", str(tmp_path))
+    rng = np.random.default_rng(0)
+    n = 40
+    q = pd.DataFrame(
+        {
+            "prompt": [
+                f"question number {i} about {w}"
+                for i, w in enumerate(rng.choice(["tax law", "cooking", "algebra"], n))
+            ]
+        }
+    )
+    quality = np.c_[rng.random(n) < 0.5, np.ones(n)].astype(float)
+    o = Outcomes.from_arrays(q, ["w", "s"], quality=quality, cost=np.tile([1e-4, 1e-3], (n, 1)))
+    router = make_router("knn", k=5).fit(o)
+    ov = measure_overhead(router, o, n=8, embed_usd_per_mtok=0.02)
+    assert ov.n_timed == 8 and ov.embed_s > 0 and ov.decision_s > 0
+    assert ov.total_s >= ov.decision_s and ov.decision_usd > 0
+    plain = measure_overhead(router, o, n=8, include_embedding=False)
+    assert plain.embed_s == 0.0
