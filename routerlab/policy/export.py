@@ -385,7 +385,10 @@ def export_policy(
         }
     thr = threshold
     if thr is None and not getattr(router, "multi_model", False):
-        thr = getattr(router, "threshold", None)
+        # a threshold fitted by the router itself (e.g. under a latency budget) wins over the param
+        thr = getattr(router, "threshold_", None)
+        if thr is None:
+            thr = getattr(router, "threshold", None)
     params = rd["params"]
     doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,

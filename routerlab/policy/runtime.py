@@ -29,16 +29,17 @@ from .schema import PolicyError, validate
 #: exactly what is detected). Synthetic-looking formats: emails, phone numbers, account / customer
 #: ids, payment card numbers.
 DEFAULT_PII_PATTERNS: dict[str, str] = {
-    "email": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    # each starts with a literal or a small character set, so Python's regex engine skips ahead fast
+    "email": r"(?<=[\w.%+-])@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
     "phone": (
-        r"(?<![\w.])(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}[\s.-]?\d{3,4}(?:[\s.-]?\d{2,4})?"
+        r"(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}[\s.-]?\d{3,4}(?:[\s.-]?\d{2,4})?"
         r"|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})(?!\w|\.\d)"
     ),
     "account_id": (
-        r"(?i:\b(?:acct|account|customer|member|client)(?:\s*(?:id|no\.?|number|#))?[\s#:]*"
-        r"[A-Z]{0,4}-?\d{4,}\b)|\bAC(?:CT)?-?\d{4,}\b"
+        r"[AaCcMm](?<!\w[AaCcMm])(?i:cct|ccount|ustomer|ember|lient)(?i:\s*(?:id|no\.?|number|#))?"
+        r"[\s#:]*(?i:[A-Z]{0,4})-?\d{4,}\b|AC(?<!\wAC)(?:CT)?-?\d{4,}\b"
     ),
-    "card": r"\b(?:\d{4}[ -]){3}\d{4}\b",
+    "card": r"\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{4}(?!\d)",
 }
 
 
@@ -167,6 +168,18 @@ class Policy:
         from ..routers.base import Router
 
         self._plain_route = type(self.router).route is Router.route
+        self.needs_embeddings = bool(getattr(self.router, "needs_embeddings", False))
+        #: keep live query embeddings in routerlab's disk cache (off: production traffic is unique)
+        self.cache_embeddings = False
+        self._encoder_checked = False
+        #: a cascade decides after seeing answers: live traffic starts at its first stage and
+        #: ``routerlab serve`` escalates while the verifier score is below the stage threshold
+        self.is_cascade = hasattr(self.router, "stages_tried") and hasattr(
+            self.router, "thresholds_"
+        )
+        if self.is_cascade:
+            self.stages = [self._col_to_id[c] for c in self.router.models_]
+            self.stage_thresholds = [float(x) for x in np.asarray(self.router.thresholds_).ravel()]
 
     # ------------------------------------------------------------------ info
     @property
@@ -237,13 +250,38 @@ class Policy:
 
         if isinstance(prompts, Queries):
             q = prompts
-            if pii is not None and q.contains_pii is None:
+            if pii is not None and (
+                q.contains_pii is None or not np.array_equal(q.contains_pii, pii)
+            ):
                 q = Queries(q.prompts, q.categories, pii, q.embeddings, q.outcomes)
-                q._emb_cache = prompts._emb_cache
+                q._emb_cache = prompts._emb_cache  # the caller's PII flags win; embeddings are kept
             return q
-        return Queries(
-            list(prompts), categories=categories, contains_pii=pii, embeddings=embeddings
-        )
+        prompts = list(prompts)
+        if embeddings is None and self.needs_embeddings and not self.is_cascade:
+            embeddings = self.embed(prompts)
+        return Queries(prompts, categories=categories, contains_pii=pii, embeddings=embeddings)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts with the policy's encoder, live (no disk cache unless ``cache_embeddings``).
+
+        The first call checks that the local encoder's weights hash matches the exported one.
+        """
+        from ..embeddings import DEFAULT_MODEL, embed, encoder_info
+
+        name = self.encoder
+        model = None if name in (None, DEFAULT_MODEL) else name
+        if not self._encoder_checked:
+            want = (self.doc["router"].get("encoder") or {}).get("weights_sha256")
+            if want:
+                have = encoder_info(model)["sha256"]
+                if have != want:
+                    raise PolicyError(
+                        f"{self.where}: router.encoder.weights_sha256 does not match the local "
+                        f"{name} ({have[:12]}... vs {want[:12]}...): install the encoder the "
+                        "policy was fitted with"
+                    )
+            self._encoder_checked = True
+        return embed(list(texts), model=model, cache=self.cache_embeddings)
 
     def _decide(self, q, threshold: float | None) -> tuple[np.ndarray, np.ndarray]:
         """(router columns, scores) for Queries ``q``; same logic as Router.route."""
@@ -341,9 +379,22 @@ class Policy:
             np.array([pii]),
             None if embedding is None else np.asarray(embedding, dtype=np.float32).reshape(1, -1),
         )
-        cols, scores = self._decide(q, threshold)
-        col = cols[0]
-        s = float(scores[0]) if len(scores) and np.isfinite(scores[0]) else None
+        r = self.router
+        if self.is_cascade:
+            return self._cascade_decision(pii, why)
+        if self._plain_route:  # the scalar form of Router.route (same comparison, no array work)
+            sc = r.score(q)
+            if r.multi_model:
+                j = int(np.argmax(sc[0]))
+                col, s = self._router_models[j], float(sc[0, j])
+            else:
+                s = float(sc[0])
+                t = self.threshold if threshold is None else threshold
+                col = self._router_models[1] if s >= t else self._router_models[0]
+        else:
+            cols, scores = self._decide(q, threshold)
+            col = cols[0]
+            s = float(scores[0]) if len(scores) and np.isfinite(scores[0]) else None
         mid = self._col_to_id[col]
         reason = self._reason(col, s, threshold)
         if pii and self.pii_rule is not None and mid not in self._allow:
@@ -352,6 +403,31 @@ class Policy:
         elif pii and self.pii_rule is not None:
             reason += f"; PII ({why}) allowed on {mid}"
         return Decision(model=mid, score=s, reason=reason, pii=pii)
+
+    def cascade_stages(self, pii: bool = False) -> list[tuple[str, float | None]]:
+        """(model id, threshold to accept its answer) per stage; the last has None. With PII and
+        the PII rule on, stages outside the rule's allow list are dropped."""
+        stages = list(zip(self.stages, [*self.stage_thresholds, None], strict=True))
+        if pii and self.pii_rule is not None:
+            kept = [(m, t) for m, t in stages if m in self._allow]
+            if not kept:
+                return [(self._allow[0], None)]
+            stages = [*kept[:-1], (kept[-1][0], None)]
+        return stages
+
+    def _cascade_decision(self, pii: bool, why: str) -> Decision:
+        stages = self.cascade_stages(pii)
+        first, thr = stages[0]
+        verifier = getattr(self.router, "verifier", "verifier")
+        if len(stages) == 1:
+            reason = f"cascade: only {first}"
+        else:
+            reason = (
+                f"cascade: {first} first; escalate to {stages[1][0]} when {verifier} < {thr:.3f}"
+            )
+        if pii and self.pii_rule is not None:
+            reason += f"; PII ({why}): stages limited to {', '.join(m for m, _ in stages)}"
+        return Decision(model=first, score=None, reason=reason, pii=pii)
 
     def _reason(self, col: str, s: float | None, threshold: float | None) -> str:
         kind = self.kind

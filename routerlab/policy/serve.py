@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
@@ -126,6 +127,12 @@ class PolicyServer:
         backends: Mapping[str, Any] | None = None,
         timeout: float = 120.0,
     ):
+        verifier = getattr(policy.router, "verifier", None)
+        if policy.is_cascade and verifier != "confidence":
+            raise PolicyError(
+                f"{policy.where}: serve runs cascades with the confidence verifier (the backend's "
+                f"logprobs); this cascade uses {verifier!r}"
+            )
         self.policy = policy
         self.log_prompts = log_prompts
         self.timeout = float(timeout)
@@ -313,30 +320,10 @@ class PolicyServer:
             raise RequestError(400, str(exc)) from None
         t_route = time.perf_counter() - t0
         info = {"requested": requested, "route_s": t_route}
-        try:
-            completion = self.backend(decision.model).complete(clean, **params)
-        except (BackendError, PolicyError) as exc:
-            fb = self.policy.fallback
-            allowed = (
-                not (decision.pii and self.policy.pii_rule) or fb in self.policy.pii_rule["allow"]
-            )
-            if fb == decision.model or not allowed:
-                raise RequestError(
-                    502, f"backend {decision.model} failed: {exc}", "api_error", "backend_error"
-                ) from None
-            info["error"] = f"{decision.model}: {exc}"
-            decision = Decision(
-                fb,
-                decision.score,
-                f"{decision.reason}; fallback to {fb} after an error",
-                decision.pii,
-            )
-            try:
-                completion = self.backend(fb).complete(clean, **params)
-            except (BackendError, PolicyError) as exc2:
-                raise RequestError(
-                    502, f"backend {fb} (fallback) failed: {exc2}", "api_error", "backend_error"
-                ) from None
+        if self.policy.is_cascade and requested == "router":
+            completion, decision = self._cascade(decision, clean, params, info)
+        else:
+            completion, decision = self._call(decision, clean, params, info)
         info["backend_s"] = completion.latency_s
         info["completion"] = completion
         response = {
@@ -364,6 +351,76 @@ class PolicyServer:
             },
         }
         return response, decision, info
+
+    def _call(self, decision: Decision, messages, params, info) -> tuple[Any, Decision]:
+        """Call the decided model; on a backend error, the policy's fallback (rules permitting)."""
+        try:
+            return self.backend(decision.model).complete(messages, **params), decision
+        except (BackendError, PolicyError) as exc:
+            fb = self.policy.fallback
+            rule = self.policy.pii_rule
+            allowed = not (decision.pii and rule) or fb in rule["allow"]
+            if fb == decision.model or not allowed:
+                raise RequestError(
+                    502, f"backend {decision.model} failed: {exc}", "api_error", "backend_error"
+                ) from None
+            info["error"] = f"{decision.model}: {exc}"
+            decision = Decision(
+                fb,
+                decision.score,
+                f"{decision.reason}; fallback to {fb} after an error",
+                decision.pii,
+            )
+            try:
+                return self.backend(fb).complete(messages, **params), decision
+            except (BackendError, PolicyError) as exc2:
+                raise RequestError(
+                    502, f"backend {fb} (fallback) failed: {exc2}", "api_error", "backend_error"
+                ) from None
+
+    def _cascade(self, decision: Decision, messages, params, info) -> tuple[Any, Decision]:
+        """Run the cascade live: accept a stage's answer when its confidence clears the stage's
+        threshold (the router's own rule: clip(confidence, 0, 1) >= threshold), else escalate.
+        Tokens and cost of every stage tried are added up."""
+        from dataclasses import replace as _replace
+
+        stages = self.policy.cascade_stages(decision.pii)
+        tried, spent_in, spent_out, cost, latency = [], 0, 0, 0.0, 0.0
+        completion, score = None, None
+        for mid, thr in stages:
+            last = thr is None
+            p = dict(params, logprobs=True) if not last else params
+            try:
+                completion = self.backend(mid).complete(messages, **p)
+            except (BackendError, PolicyError) as exc:
+                if last:
+                    raise RequestError(
+                        502, f"backend {mid} failed: {exc}", "api_error", "backend_error"
+                    ) from None
+                tried.append(f"{mid} (error)")
+                info.setdefault("error", f"{mid}: {exc}")
+                continue
+            tried.append(mid)
+            spent_in += completion.tokens_in
+            spent_out += completion.tokens_out
+            cost += completion.cost_usd
+            latency += completion.latency_s
+            if last:
+                score = None
+                break
+            conf = completion.confidence
+            score = 0.0 if conf is None or not math.isfinite(conf) else min(max(conf, 0.0), 1.0)
+            if score >= thr:
+                break
+        assert completion is not None
+        info["stages"] = tried
+        reason = f"cascade: {' -> '.join(tried)}"
+        if score is not None:
+            reason += f" (confidence {score:.3f} accepted)"
+        total = _replace(
+            completion, tokens_in=spent_in, tokens_out=spent_out, cost_usd=cost, latency_s=latency
+        )
+        return total, Decision(mid, score, reason, decision.pii)
 
 
 def _ascii(text: str) -> str:
@@ -493,6 +550,8 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if "error" in info:
             record["fallback_error"] = info["error"]
+        if "stages" in info:
+            record["stages"] = info["stages"]
         if self.app.log_prompts:
             record["prompt"] = text_of(body["messages"])[0] if isinstance(body, dict) else None
         self.app.write_log(record)  # before the answer: a client that reads the log sees it

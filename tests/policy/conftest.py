@@ -39,6 +39,9 @@ def _sample() -> Outcomes:
     tokens_out = rng.integers(5, 80, (n, 3)).astype(float)
     price_in, price_out = np.array([0.0, 1.0, 5.0]), np.array([0.0, 5.0, 25.0])
     cost = (tokens_in * price_in + tokens_out * price_out) / 1e6
+    # a logprob-style confidence for the local model (cascades read it), informative of quality
+    confidence = np.full((n, 3), np.nan)
+    confidence[:, 0] = np.log(np.clip(0.35 + 0.4 * quality[:, 0] + rng.normal(0, 0.15, n), 0.01, 1))
     return Outcomes.from_arrays(
         q,
         ["smollm2-135m", "scenario:efficient", "scenario:frontier"],
@@ -46,6 +49,10 @@ def _sample() -> Outcomes:
         cost=cost,
         tokens_in=tokens_in,
         tokens_out=tokens_out,
+        confidence=confidence,
+        latency=np.column_stack(
+            [rng.gamma(4, 0.05, n), rng.gamma(4, 0.3, n), rng.gamma(4, 0.5, n)]
+        ),
         simulated=["scenario:efficient", "scenario:frontier"],
         name="support-desk",
         meta={"stand_in": reason},

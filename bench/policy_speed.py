@@ -1,0 +1,209 @@
+"""Speed of the production runtime and of ``routerlab serve``, measured side by side in one run.
+
+1. decision time excluding the embedding: ``Policy.route(prompt, embedding=e)`` per request (median,
+   microseconds) for every router that routes live prompts, with the PII regex on (no caller flag)
+   and with the caller's flag; target <= 50 us;
+2. that decision time as a share of embedding the same prompt live (one prompt per call, no
+   cache: what a request costs an embedding router); target <= 5%;
+3. serve overhead: the openai client -> ``routerlab serve`` -> ``llama_cpp.server`` vs the openai
+   client -> the same ``llama_cpp.server`` directly, calls alternating, same prompt, one generated
+   token; the median paired difference (target <= 5 ms).
+
+Run: ``.venv/bin/python bench/policy_speed.py [--quick]`` (about 1-2 minutes). Last line: JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # LlamaServer
+sys.path.insert(0, str(ROOT / "tests" / "policy"))  # the sample (or its stand-in)
+
+os.environ.setdefault("ROUTERLAB_CACHE", tempfile.mkdtemp(prefix="routerlab-bench-"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def _median_us(fn, items, reps: int = 3) -> float:
+    ts = []
+    for _ in range(reps):
+        for it in items:
+            t0 = time.perf_counter()
+            fn(it)
+            ts.append(time.perf_counter() - t0)
+    return statistics.median(ts) * 1e6
+
+
+def bench_decisions(n: int) -> dict:
+    from conftest import _sample
+
+    from routerlab import policy
+    from routerlab.embeddings import embed
+    from routerlab.routers import REGISTRY, Queries, make_router
+
+    sample = _sample()
+    train, test = sample.train_test_split(0.3, seed=0)
+    idx = np.arange(min(n, test.n))
+    prompts = [test.prompts[i] for i in idx]
+    q = Queries.from_outcomes(test)
+    emb = None
+    out: dict = {"n_prompts": len(prompts), "routers": {}}
+
+    # live embedding: one prompt per call, no cache (what a request to an embedding router costs)
+    embed(prompts[:3], cache=False)  # load the encoder
+    out["embed_us"] = _median_us(lambda t: embed([t], cache=False), prompts, reps=1)
+
+    for kind in sorted(REGISTRY):
+        cls = REGISTRY[kind]
+        if kind in ("oracle",):
+            continue  # reads the answers' quality: not a live router
+        try:
+            router = make_router(kind).fit(train)
+            doc = policy.export_policy(router, train, rules=["pii"], n_boot=10)
+        except Exception as exc:  # noqa: BLE001 - a router that cannot fit here is reported
+            out["routers"][kind] = {"error": f"{type(exc).__name__}: {exc}"[:200]}
+            continue
+        p = policy.Policy(doc)
+        if p.is_cascade:
+            continue  # decides after seeing answers (serve runs it live)
+        needs = bool(getattr(router, "needs_embeddings", False))
+        if needs and emb is None:
+            emb = q.embeddings_for()[idx]
+        e = emb if needs else None
+        items = list(range(len(prompts)))
+
+        def route_regex(i, p=p, e=e):
+            return p.route(prompts[i], embedding=None if e is None else e[i])
+
+        def route_flag(i, p=p, e=e):
+            return p.route(prompts[i], contains_pii=False, embedding=None if e is None else e[i])
+
+        for i in items[:5]:
+            route_regex(i)  # warm caches
+        r_regex = _median_us(route_regex, items)
+        r_flag = _median_us(route_flag, items)
+        out["routers"][kind] = {
+            "needs_embeddings": needs,
+            "decision_us": round(r_regex, 2),
+            "decision_us_with_caller_pii_flag": round(r_flag, 2),
+            "share_of_embedding": round(r_regex / out["embed_us"], 5),
+            "multi_model": bool(cls.multi_model),
+        }
+    ok = [v for v in out["routers"].values() if "decision_us" in v]
+    out["max_decision_us"] = max(v["decision_us"] for v in ok)
+    out["median_decision_us"] = statistics.median(v["decision_us"] for v in ok)
+    emb_routers = [v for v in ok if v["needs_embeddings"]]
+    out["max_share_of_embedding"] = max(
+        (v["share_of_embedding"] for v in emb_routers), default=None
+    )
+    return out
+
+
+def bench_serve(pairs: int) -> dict:
+    import openai
+    from conftest import _sample
+    from servers import LlamaServer
+
+    from routerlab import policy
+    from routerlab.policy.serve import PolicyServer
+    from routerlab.routers import make_router
+
+    sample = _sample()
+    train, _ = sample.train_test_split(0.3, seed=0)
+    log = Path(tempfile.mkdtemp(prefix="routerlab-bench-serve-"))
+    res: dict = {}
+    with LlamaServer(log_path=log / "llama.log") as llama:
+        router = make_router("category").fit(train)
+        target = {"backend": "openai", "model": llama.alias, "base_url": llama.base_url}
+        models = {
+            c: dict(target, id=f"m{j}", tier="edge" if j == 0 else "cloud")
+            for j, c in enumerate(router.models_)
+        }
+        doc = policy.export_policy(router, train, models=models, rules=["pii"], n_boot=10)
+        with PolicyServer(policy.Policy(doc), port=0, log_path=log / "decisions.jsonl") as srv:
+            direct = openai.OpenAI(base_url=llama.base_url, api_key="x", max_retries=0)
+            via = openai.OpenAI(base_url=srv.url, api_key="x", max_retries=0)
+            msgs = [{"role": "user", "content": "Reply with one word: hello"}]
+
+            def call(client, model):
+                t0 = time.perf_counter()
+                client.chat.completions.create(
+                    model=model, messages=msgs, max_tokens=1, temperature=0
+                )
+                return time.perf_counter() - t0
+
+            for _ in range(5):  # warm both paths (connections, prompt cache)
+                call(direct, llama.alias)
+                call(via, "router")
+            d, v = [], []
+            for i in range(pairs):
+                if i % 2:
+                    d.append(call(direct, llama.alias))
+                    v.append(call(via, "router"))
+                else:
+                    v.append(call(via, "router"))
+                    d.append(call(direct, llama.alias))
+            diffs = [b - a for a, b in zip(d, v, strict=True)]
+            routes = [
+                json.loads(x)["route_s"] for x in (log / "decisions.jsonl").read_text().splitlines()
+            ]
+    res["direct_ms"] = round(statistics.median(d) * 1e3, 3)
+    res["via_serve_ms"] = round(statistics.median(v) * 1e3, 3)
+    res["overhead_ms"] = round(statistics.median(diffs) * 1e3, 3)
+    res["overhead_median_of_medians_ms"] = round(
+        (statistics.median(v) - statistics.median(d)) * 1e3, 3
+    )
+    res["route_in_serve_us"] = round(statistics.median(routes) * 1e6, 1)
+    res["pairs"] = pairs
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer prompts and pairs")
+    args = ap.parse_args()
+    n, pairs = (40, 20) if args.quick else (120, 60)
+    dec = bench_decisions(n)
+    print(f"live embedding of one prompt: {dec['embed_us'] / 1e3:.2f} ms (median)")
+    print(f"{'router':<14} {'decision us':>12} {'w/ caller flag':>15} {'share of embed':>15}")
+    for kind, r in dec["routers"].items():
+        if "error" in r:
+            print(f"{kind:<14} skipped: {r['error']}")
+            continue
+        share = f"{r['share_of_embedding']:.2%}" if r["needs_embeddings"] else "-"
+        print(
+            f"{kind:<14} {r['decision_us']:>12.1f} {r['decision_us_with_caller_pii_flag']:>15.1f} {share:>15}"
+        )
+    srv = bench_serve(pairs)
+    print(
+        f"serve: direct {srv['direct_ms']:.2f} ms, via routerlab serve {srv['via_serve_ms']:.2f} ms, "
+        f"overhead {srv['overhead_ms']:.2f} ms (median of {srv['pairs']} paired calls)"
+    )
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    summary = {
+        "decision_us_median_over_routers": round(dec["median_decision_us"], 2),
+        "decision_us_max_over_routers": round(dec["max_decision_us"], 2),
+        "target_decision_us": 50,
+        "embed_us": round(dec["embed_us"], 1),
+        "decision_share_of_embedding_max": dec["max_share_of_embedding"],
+        "target_share": 0.05,
+        "serve_overhead_ms": srv["overhead_ms"],
+        "target_serve_overhead_ms": 5,
+        "serve": srv,
+        "routers": dec["routers"],
+        "load_avg_1min": load,
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
