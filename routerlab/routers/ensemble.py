@@ -20,7 +20,7 @@ from .base import Queries, Router
 
 DEFAULT_MEMBERS = (
     {"kind": "knn"},
-    {"kind": "logistic", "params": {"features": ["words", "category"], "l2": 0.5}},
+    {"kind": "logistic", "params": {"features": ["words", "category"], "objective": "gain"}},
     {"kind": "category"},
 )
 

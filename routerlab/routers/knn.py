@@ -75,9 +75,9 @@ class KNNRouter(Router):
     def __init__(
         self,
         *,
-        k: int = 30,
+        k: int = 50,
         temperature: float = 0.1,
-        shrinkage: float = 2.0,
+        shrinkage: float = 10.0,
         category_alpha: float = 10.0,
         encoder: str | None = None,
         strong: str | None = None,

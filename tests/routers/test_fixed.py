@@ -15,3 +15,10 @@ def test_fixed_sends_everything_to_one_model(outcomes):
 def test_fixed_unknown_model(outcomes):
     with pytest.raises(RouterlabError, match="not in the table"):
         make_router("fixed", model="gpt-9").fit(outcomes)
+
+
+def test_simulate_gives_the_evaluation_result(outcomes):
+    res = make_router("fixed", model="strong").fit(outcomes).simulate(outcomes)
+    assert res.escalation_share == 1.0
+    assert res.mean_quality == pytest.approx(outcomes.quality[:, 2].mean())
+    assert res.total_cost == pytest.approx(outcomes.cost[:, 2].sum())

@@ -8,7 +8,7 @@ from routerlab.routers import Queries, make_router
 
 def test_knn_finds_where_the_strong_model_helps(outcomes, fake_embeddings):
     train, test = outcomes.subset(np.arange(100)), outcomes.subset(np.arange(100, 150))
-    r = make_router("knn", k=10).fit(train)
+    r = make_router("knn", k=10, shrinkage=2.0).fit(train)
     s = r.score(test)
     hard = test.queries["difficulty"].to_numpy() == 1
     assert s[hard].mean() > s[~hard].mean() + 0.1
