@@ -83,7 +83,8 @@ evaluate.retry_table(results, p_retry=0.5, retry_to="strong").round(4)
 
 # %% [markdown]
 # `first_cost_per_1k` is what the dashboard shows; `cost_per_1k` is what the invoice shows once
-# retries are counted. The cheap model alone looks cheapest and is not: its bad answers come back.
+# retries are counted. The cheaper a policy's first answers, the more of its savings come back as
+# retries (`extra_cost_share`) — and its final quality still trails.
 #
 # ## The router's own overhead
 #
