@@ -46,6 +46,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--source", default="auto", choices=["auto", "mmlu", "support-desk"])
     ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument(
+        "--compare-raw",
+        action="store_true",
+        help="also time plain SentenceTransformer.encode on the same texts (cache overhead)",
+    )
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="routerlab-bench-emb-") as tmp:
@@ -70,6 +75,13 @@ def main() -> None:
         cached_s = time.perf_counter() - t0
         assert (cold == warm).all(), "cached vectors differ from the computed ones"
 
+        raw_s = None
+        if args.compare_raw:
+            model = embeddings._load(embeddings._info(None)["path"])
+            t0 = time.perf_counter()
+            model.encode(texts, batch_size=args.batch_size, normalize_embeddings=True)
+            raw_s = time.perf_counter() - t0
+
     result = {
         "bench": "embeddings",
         "encoder": info["name"],
@@ -83,7 +95,9 @@ def main() -> None:
         "cold_per_s": round(len(texts) / cold_s, 1),
         "cached_per_s": round(len(texts) / cached_s, 1),
         "speedup": round(cold_s / cached_s, 1),
+        "raw_encode_per_s": None if raw_s is None else round(len(texts) / raw_s, 1),
         "cpus": os.cpu_count(),
+        "loadavg_1m": round(os.getloadavg()[0], 1),  # other work on the machine slows "cold"
     }
     print(
         f"{result['n']} {source} prompts (mean {result['mean_chars']:.0f} chars), "
