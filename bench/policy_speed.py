@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -108,13 +109,27 @@ def bench_decisions(n: int) -> dict:
     return out
 
 
+def _wait_ready(proc, url: str, timeout: float = 120.0) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"routerlab serve exited: {proc.stderr.read().decode()[-500:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("routerlab serve did not start")
+
+
 def bench_serve(pairs: int) -> dict:
     import openai
     from conftest import _sample
-    from servers import LlamaServer
+    from servers import LlamaServer, free_port
 
     from routerlab import policy
-    from routerlab.policy.serve import PolicyServer
     from routerlab.routers import make_router
 
     sample = _sample()
@@ -129,9 +144,17 @@ def bench_serve(pairs: int) -> dict:
             for j, c in enumerate(router.models_)
         }
         doc = policy.export_policy(router, train, models=models, rules=["pii"], n_boot=10)
-        with PolicyServer(policy.Policy(doc), port=0, log_path=log / "decisions.jsonl") as srv:
+        pfile = policy.save(doc, log / "policy.json")
+        port = free_port()
+        # the CLI in its own process, as in production (no GIL shared with the benchmark client)
+        cmd = [sys.executable, "-m", "routerlab", "serve", str(pfile), "--port", str(port),
+               "--log", str(log / "decisions.jsonl")]  # fmt: skip
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        url = f"http://127.0.0.1:{port}/v1"
+        try:
+            _wait_ready(proc, f"http://127.0.0.1:{port}/health")
             direct = openai.OpenAI(base_url=llama.base_url, api_key="x", max_retries=0)
-            via = openai.OpenAI(base_url=srv.url, api_key="x", max_retries=0)
+            via = openai.OpenAI(base_url=url, api_key="x", max_retries=0)
             msgs = [{"role": "user", "content": "Reply with one word: hello"}]
 
             def call(client, model):
@@ -156,6 +179,9 @@ def bench_serve(pairs: int) -> dict:
             routes = [
                 json.loads(x)["route_s"] for x in (log / "decisions.jsonl").read_text().splitlines()
             ]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
     res["direct_ms"] = round(statistics.median(d) * 1e3, 3)
     res["via_serve_ms"] = round(statistics.median(v) * 1e3, 3)
     res["overhead_ms"] = round(statistics.median(diffs) * 1e3, 3)

@@ -57,39 +57,24 @@ def parse_routellm_alias(name: str) -> tuple[str, float] | None:
 
 # --------------------------------------------------------------------------------------------- semantic-router
 def _routes_from_state(p: Policy) -> list[dict] | None:
-    """Routes of a router that keeps example utterances (the ``semantic`` family)."""
-    r = p.router
-    hook = getattr(r, "semantic_routes", None)
-    if callable(hook):
-        return [dict(x) for x in hook()]
-    state = p.doc["router"]["state"]
-    utt = next(
-        (
-            v
-            for k, v in state.items()
-            if "utter" in k and isinstance(v, dict) and all(isinstance(x, list) for x in v.values())
-        ),
-        None,
-    )
-    if utt is None:
+    """Routes of a router that keeps example utterances (the ``semantic`` family): its route names,
+    utterances, fitted similarity thresholds and target models."""
+    st = p.doc["router"]["state"]
+    need = ("route_names_", "utterances_", "utt_route_", "thresholds_", "route_models_")
+    if not all(k in st for k in need):
         return None
-    thr = next(
-        (v for k, v in state.items() if "threshold" in k and isinstance(v, dict)),
-        {},
-    )
-    target = next(
-        (
-            v
-            for k, v in state.items()
-            if k in ("route_models_", "targets_", "route_to_") and isinstance(v, dict)
-        ),
-        {},
-    )
+    default = st.get("default_")
     out = []
-    for name, texts in utt.items():
-        model = target.get(name, name)
+    for r, name in enumerate(st["route_names_"]):
+        utt = [u for u, o in zip(st["utterances_"], st["utt_route_"], strict=True) if o == r]
         out.append(
-            {"name": name, "utterances": list(texts), "threshold": thr.get(name), "model": model}
+            {
+                "name": name,
+                "utterances": utt,
+                "threshold": float(st["thresholds_"][r]),
+                "model": st["route_models_"][r],
+                "default_model": None if default is None else p.model_id(default),
+            }
         )
     return out
 
@@ -127,20 +112,26 @@ def semantic_router_config(
     encoder: Mapping[str, Any] | None = None,
     per_route: int = 16,
     top_k: int = 5,
-    aggregation: str = "mean",
+    aggregation: str | None = None,
 ) -> dict:
     """A semantic-router 1.x router file (as a dict) for a policy.
 
     Routes come from ``routes`` (``[{"name", "utterances", "model", "threshold"}]``), else from the
-    router's own example utterances (the ``semantic`` family), else one route per category of
-    ``outcomes``. Each route carries ``metadata.model`` (the policy model id) so the consumer maps
-    a matched route to a model; a route's threshold becomes its ``confidence_threshold``.
+    router's own example utterances (the ``semantic`` family: same utterances, thresholds and
+    best-match rule, so semantic-router with the same encoder picks the same route), else one route
+    per category of ``outcomes``. Each route carries ``metadata.model`` (the policy model id the
+    route stands for) and ``metadata.default_model`` (where traffic that matches no route goes); a
+    route's threshold becomes its ``confidence_threshold``.
 
     ``encoder`` defaults to ``{"type": "local", "name": "sentence-transformers/all-MiniLM-L6-v2"}``
     (sentence-transformers; pass a local folder as ``name`` for offline use).
     """
     p = _policy(policy)
+    from_state = routes is None and _routes_from_state(p) is not None
     found = [dict(r) for r in routes] if routes is not None else _routes_from_state(p)
+    if aggregation is None:
+        # routerlab's semantic router takes each route's best-matching utterance: "max" does the same
+        aggregation = "max" if from_state else "mean"
     if found is None:
         if outcomes is None:
             raise RouterlabError(
@@ -164,7 +155,11 @@ def semantic_router_config(
                 "utterances": [str(u) for u in r["utterances"]],
                 "description": r.get("description"),
                 "confidence_threshold": None if thr is None else float(thr),
-                "metadata": {"model": model, "routerlab_policy": p.name},
+                "metadata": {
+                    "model": model,
+                    "default_model": r.get("default_model", p.fallback),
+                    "routerlab_policy": p.name,
+                },
             }
         )
     enc = dict(encoder) if encoder else {"type": "local", "name": HUB_MINILM}

