@@ -18,6 +18,16 @@ import sys
 from ..errors import RouterlabError
 
 
+def __getattr__(name: str):
+    # drift_alarms moved to routerlab.policy; kept importable from here without importing numpy
+    # when the CLI starts
+    if name == "drift_alarms":
+        from ..policy.export import drift_alarms
+
+        return drift_alarms
+    raise AttributeError(name)
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "policy",
@@ -165,32 +175,10 @@ def _print_point(label: str, p: dict) -> None:
 
 
 # --------------------------------------------------------------------------------------------- eval
-def drift_alarms(expected: dict, realised: dict, strict: bool = False) -> list[str]:
-    """Metrics (``escalation_share``, ``quality``) whose realised value left the exported interval.
-
-    Default: alarm when the realised value is outside the expected interval AND the expected value is
-    outside the realised interval (the shift exceeds both samples' noise). ``strict``: the first alone.
-    """
-    alarms = []
-    for m in ("escalation_share", "quality"):
-        e, r = expected.get(m) or {}, realised.get(m) or {}
-        v, (lo, hi) = r.get("value"), e.get("ci", [None, None])
-        if v is None or lo is None or hi is None:
-            continue
-        outside = v < lo or v > hi
-        if outside and not strict:
-            ev, (rlo, rhi) = e.get("value"), r.get("ci", [None, None])
-            if ev is not None and rlo is not None and rhi is not None:
-                outside = ev < rlo or ev > rhi
-        if outside:
-            alarms.append(m)
-    return alarms
-
-
 def run_eval(args: argparse.Namespace) -> int:
     from ..loaders import load_outcomes
     from ..policy import load
-    from ..policy.export import operating_point
+    from ..policy.export import drift_alarms, operating_point
 
     policy = load(args.policy)
     outcomes = load_outcomes(args.outcomes)

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .export import drift_alarms, export_policy, operating_point
 from .runtime import Decision, PiiDetector, Policy
 from .schema import SCHEMA_VERSION, PolicyError, validate
 
@@ -31,9 +32,11 @@ __all__ = [
     "PiiDetector",
     "Policy",
     "PolicyError",
+    "drift_alarms",
     "dumps",
     "export_policy",
     "load",
+    "operating_point",
     "read",
     "save",
     "validate",
@@ -108,10 +111,3 @@ def save(doc: dict | Policy, path: str | os.PathLike) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return p
-
-
-def export_policy(router, outcomes, **kwargs) -> dict:
-    """Export a fitted router as a policy document; see :func:`routerlab.policy.export.export_policy`."""
-    from .export import export_policy as _export
-
-    return _export(router, outcomes, **kwargs)

@@ -289,6 +289,28 @@ def operating_point(
     }
 
 
+def drift_alarms(expected: dict, realised: dict, strict: bool = False) -> list[str]:
+    """Metrics (``escalation_share``, ``quality``) whose realised value left the exported interval.
+
+    Default: alarm when the realised value is outside the expected interval AND the expected value is
+    outside the realised interval (the shift exceeds both samples' noise). ``strict``: the first alone.
+    """
+    alarms = []
+    for m in ("escalation_share", "quality"):
+        e, r = expected.get(m) or {}, realised.get(m) or {}
+        v, (lo, hi) = r.get("value"), e.get("ci", [None, None])
+        if v is None or lo is None or hi is None:
+            continue
+        outside = v < lo or v > hi
+        if outside and not strict:
+            ev, (rlo, rhi) = e.get("value"), r.get("ci", [None, None])
+            if ev is not None and rlo is not None and rhi is not None:
+                outside = ev < rlo or ev > rhi
+        if outside:
+            alarms.append(m)
+    return alarms
+
+
 def export_policy(
     router,
     outcomes,
