@@ -29,17 +29,19 @@ from .schema import PolicyError, validate
 #: exactly what is detected). Synthetic-looking formats: emails, phone numbers, account / customer
 #: ids, payment card numbers.
 DEFAULT_PII_PATTERNS: dict[str, str] = {
-    # each starts with a literal or a small character set, so Python's regex engine skips ahead fast
-    "email": r"(?<=[\w.%+-])@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    # Each pattern starts with one literal or one character set (lookbehinds come after it), so
+    # Python's regex engine skips ahead to candidate positions instead of trying every offset.
+    "email": r"@(?<=[\w.%+-]@)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
     "phone": (
-        r"(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}[\s.-]?\d{3,4}(?:[\s.-]?\d{2,4})?"
-        r"|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})(?!\w|\.\d)"
+        r"[+(\d](?:(?<=\+)\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}[\s.-]?\d{3,4}"
+        r"(?:[\s.-]?\d{2,4})?|(?<=\()\d{3}\)[\s.-]?\d{3}[\s.-]\d{4}"
+        r"|(?<=\d)\d{2}\)?[\s.-]\d{3}[\s.-]\d{4})(?!\w|\.\d)"
     ),
     "account_id": (
-        r"[AaCcMm](?<!\w[AaCcMm])(?i:cct|ccount|ustomer|ember|lient)(?i:\s*(?:id|no\.?|number|#))?"
-        r"[\s#:]*(?i:[A-Z]{0,4})-?\d{4,}\b|AC(?<!\wAC)(?:CT)?-?\d{4,}\b"
+        r"[AaCcMm](?:(?<!\w.)(?i:cct|ccount|ustomer|ember|lient)(?i:\s*(?:id|no\.?|number|#))?"
+        r"[\s#:]*(?i:[A-Z]{0,4})-?\d{4,}\b|(?<=A)(?<!\wA)C(?:CT)?-?\d{4,}\b)"
     ),
-    "card": r"\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{4}(?!\d)",
+    "card": r"\d\d{3}[ -]\d{4}[ -]\d{4}[ -]\d{4}(?!\d)",
 }
 
 
