@@ -131,3 +131,73 @@ def test_embedding_grader_logic_with_given_vectors():
     assert grade({"kind": "embedding"}, "same", "same", embed_fn=fake_embed) == pytest.approx(1.0)
     assert grade({"kind": "embedding"}, "near", "same", embed_fn=fake_embed) == pytest.approx(0.6)
     assert grade({"kind": "embedding"}, "far", "same", embed_fn=fake_embed) == 0.0
+
+
+@pytest.mark.slow
+def test_embedding_grader_real_model(tmp_cache):
+    spec = {"kind": "embedding"}
+    same = grade(spec, "Please cancel my subscription.", "Please cancel my subscription.")
+    para = grade(spec, "I want to stop my subscription", "Please cancel my subscription.")
+    other = grade(spec, "The parcel left Lisbon on Monday.", "Please cancel my subscription.")
+    assert same == pytest.approx(1.0, abs=1e-4)
+    assert para > other
+    assert 0.0 <= other < 0.5
+
+
+@pytest.mark.slow
+def test_judge_grader_real_server_is_cached(llama_server, tmp_cache):
+    from routerlab.cache import CallCache
+    from routerlab.workloads.graders import JudgeGrader
+
+    cache = CallCache(tmp_cache / "judge")
+    j = JudgeGrader(llama_server.spec, rubric="Is the answer correct?", scale=(1, 10), cache=cache)
+    n0 = llama_server.request_count()
+    q1 = j("Lisbon", "Lisbon", question="Which warehouse serves Iberia?")
+    assert llama_server.request_count() == n0 + 1
+    assert 0.0 <= q1 <= 1.0
+    q2 = j("Lisbon", "Lisbon", question="Which warehouse serves Iberia?")
+    assert q2 == q1 and llama_server.request_count() == n0 + 1  # the second call is cached
+    assert cache.stats().hits == 1
+    # the spec form goes through the same path and the same cache
+    spec = {"kind": "judge", "model": llama_server.spec, "rubric": "Is the answer correct?"}
+    assert (
+        grade(spec, "Lisbon", "Lisbon", question="Which warehouse serves Iberia?", cache=cache)
+        == q1
+    )
+    assert llama_server.request_count() == n0 + 1
+
+
+@pytest.mark.slow
+def test_judge_grader_local_completion_model(tmp_cache):
+    # a completion-only judge (gemma base) gets the prompt string, not chat messages
+    from routerlab.workloads.graders import JudgeGrader
+
+    j = JudgeGrader("gguf:gemma3-270m", max_tokens=4)
+    q = j("4", "4", question="What is 2 + 2?")
+    assert 0.0 <= q <= 1.0
+    assert j.unparsed in (0, 1)
+
+
+def test_judge_score_rescaling_and_unparsed():
+    from routerlab.completion import Completion
+    from routerlab.workloads.graders import JudgeGrader
+
+    class Scripted:  # logic test of parsing and rescaling; real judges are tested above
+        kind, model, is_chat, cacheable = "replay", "scripted", True, False
+        price = None
+
+        def __init__(self, text):
+            self.text = text
+
+        def identity(self):
+            return {"scripted": self.text}
+
+        def complete(self, messages, **params):
+            return Completion(self.text, 1, 1, 0.0, 0.0, "scripted")
+
+    assert JudgeGrader(Scripted("Score: 7"), scale=(1, 10))("a", "b") == pytest.approx(6 / 9)
+    assert JudgeGrader(Scripted("5/5"), scale=(1, 5))("a", "b") == 1.0
+    j = JudgeGrader(Scripted("no idea"))
+    assert j("a", "b") == 0.0 and j.unparsed == 1
+    with pytest.raises(RouterlabError, match="low < high"):
+        JudgeGrader(Scripted("x"), scale=(5, 1))

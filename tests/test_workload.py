@@ -155,3 +155,10 @@ def test_missing_file_and_bad_parquet(tmp_path):
 def test_load_workload_by_path(tmp_path):
     p = _wl().save(tmp_path / "t.jsonl")
     assert load_workload(p) == _wl()
+
+
+def test_load_workload_by_bundled_name():
+    w = load_workload("support-desk")
+    assert len(w) >= 600 and w.name == "support-desk"
+    with pytest.raises(RouterlabError, match="no workload file or bundled sample"):
+        load_workload("no-such-sample")

@@ -273,11 +273,23 @@ def contains(
 
 
 def embedding(
-    response: str, reference: str, floor: float = 0.5, embed_fn: Callable | None = None
+    response: str,
+    reference: str,
+    floor: float = 0.5,
+    model: str | None = None,
+    embed_fn: Callable | None = None,
 ) -> float:
-    """Cosine similarity of embeddings, mapped linearly from [floor, 1] to [0, 1] and clipped."""
+    """Cosine similarity of embeddings, mapped linearly from [floor, 1] to [0, 1] and clipped.
+
+    ``model`` is a local sentence-transformers folder (default the bundled all-MiniLM-L6-v2);
+    ``embed_fn(texts) -> (n, d) array`` replaces the encoder entirely.
+    """
     if embed_fn is None:
-        from ..embeddings import embed as embed_fn
+        from ..embeddings import embed
+
+        def embed_fn(texts):
+            return embed(texts, model=model)
+
     v = embed_fn([str(response), str(reference)])
     sim = float((v[0] * v[1]).sum() / ((v[0] ** 2).sum() ** 0.5 * (v[1] ** 2).sum() ** 0.5 + 1e-12))
     if not 0 <= floor < 1:
@@ -363,14 +375,15 @@ class JudgeGrader:
         return [{"role": "user", "content": content}]
 
     def __call__(self, response: str, reference: str, question: str = "") -> float:
-        from ..cache import cached_complete
+        from ..cache import default_cache
 
         backend = self._backend()
         msgs = self.messages(question, response, reference)
-        comp = cached_complete(
+        # `is None`, not `or`: an empty CallCache is falsy (it has a length)
+        cache = self.cache if self.cache is not None else default_cache()
+        comp = cache.complete(
             backend,
             msgs if getattr(backend, "is_chat", True) else msgs[0]["content"],
-            cache=self.cache,
             max_tokens=self.max_tokens,
             temperature=0.0,
         )
