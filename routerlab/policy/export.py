@@ -220,26 +220,26 @@ def operating_point(
 
     if queries is None:
         queries = Queries.from_outcomes(outcomes)
-    cols_by_id = {mid: policy.column_of(mid) for mid in policy.models}
-    missing = sorted(
-        {c for c in cols_by_id.values()} & set(policy.router.models_) - set(outcomes.models)
-    )
-    if missing:
-        raise RouterlabError(
-            f"the outcome table lacks the policy's model column(s) {', '.join(missing)}; "
-            f"it has {', '.join(outcomes.models)}"
-        )
+    # a table may name models by their outcome column (as fitted) or by their policy id (as served)
+    have = set(outcomes.models)
+    cols_by_id = {}
+    for mid in policy.models:
+        col = policy.column_of(mid)
+        cols_by_id[mid] = col if col in have else (mid if mid in have else col)
     batch = policy.route_batch(queries, threshold=threshold)
     columns = np.array([cols_by_id[m] for m in batch.models], dtype=object)
-    absent = sorted(set(columns) - set(outcomes.models))
+    absent = sorted(set(columns) - have)
     if absent:
         raise RouterlabError(
-            f"the policy routes some queries to {', '.join(absent)}, which the outcome table lacks"
+            f"the policy routes queries to {', '.join(absent)}, which the outcome table lacks "
+            f"(it has {', '.join(outcomes.models)}); name the columns by model id or by the "
+            "columns the router was fitted on"
         )
     router = policy.router
-    weak = router.models_[0] if policy.is_binary else None
+    weak = cols_by_id[policy.model_id(router.models_[0])] if policy.is_binary else None
     custom_sim = type(router).simulate is not Router.simulate
-    if custom_sim and not batch.rule_applied.any() and threshold is None:
+    same_names = all(cols_by_id[m] == policy.column_of(m) for m in policy.models)
+    if custom_sim and same_names and not batch.rule_applied.any() and threshold is None:
         result = router.simulate(outcomes)
     else:
         result = apply(outcomes, columns, weak=weak)
@@ -277,9 +277,7 @@ def operating_point(
         "confidence": float(level),
         "n_boot": int(n_boot),
         "source": f"{outcomes.name} ({outcomes.fingerprint()})",
-        "cheapest": policy.model_id(result.weak)
-        if result.weak in policy._col_to_id
-        else result.weak,
+        "cheapest": next((m for m, c in cols_by_id.items() if c == result.weak), result.weak),
         "escalation_share": est("escalation", escalated),
         "quality": est("quality", result.quality),
         "cost_per_1k": est("cost_per_1k", 1000 * result.cost),
@@ -360,7 +358,8 @@ def export_policy(
     """
     from .. import __version__
 
-    router._check_fitted() if hasattr(router, "_check_fitted") else None
+    if hasattr(router, "_check_fitted"):
+        router._check_fitted()
     rd = router.to_dict()
     if "state" not in rd:
         raise RouterlabError("the router is not fitted: call .fit(outcomes) before exporting")

@@ -111,3 +111,22 @@ def test_export_command(files, capsys):
     assert p.kind == "category" and p.pii_rule is not None
     assert 0.0 <= p.threshold <= 1.0
     assert np.isfinite(p.expected["quality"]["value"])
+
+
+def test_eval_accepts_tables_named_by_model_id(split, tmp_path):
+    from routerlab.policy import operating_point
+
+    train, test = split
+    router = make_router("random", threshold=0.5).fit(train)
+    weak, strong = router.models_
+    models = {weak: {"id": "edge", "backend": "gguf", "model": "smollm2-135m"},
+              strong: {"id": "cloud", "backend": "openai", "model": "gpt-x", "key_env": "K"}}  # fmt: skip
+    doc = policy.export_policy(router, train, models=models, calibration=test, n_boot=100)
+    p = policy.Policy(doc)
+    renamed = test.select_models([weak, strong])
+    renamed = replace(renamed, models=("edge", "cloud"), simulated=())
+    a = operating_point(p, test, n_boot=100)
+    b = operating_point(p, renamed, n_boot=100)
+    for k in ("escalation_share", "quality", "cost_per_1k"):
+        assert a[k] == b[k]
+    assert b["cheapest"] == "edge"
