@@ -51,6 +51,9 @@ def candidate_routers() -> dict:
         "semantic": make_router("semantic"),
         "rules": make_router("rules"),
         "ensemble": make_router("ensemble"),
+        # need answer confidences / latencies: reported as skipped on MMLU
+        "cascade": make_router("cascade"),
+        "edge_cloud": make_router("edge_cloud"),
     }
 
 
