@@ -9,7 +9,7 @@
    split (70%), with paired bootstrap CIs of APGR / CPT.
 4. **A policy chosen**: the cheapest (router, threshold) keeping ``target`` of the strong model's
    quality with per-category floors (contracts at 95% by default), with the PII rule applied
-   (queries with personal data stay on the edge model).
+   (queries with personal data stay on the weak model — the edge, or a tier you host yourself).
 5. **Exported and checked**: the router refitted on the training split, exported as ``policy.json``
    with its expected operating point measured on the held-out 30% (bootstrap CIs), loaded back and
    used to route a few requests.
@@ -38,7 +38,7 @@ from .errors import RouterlabError
 #: The default per-category floors: contracts are high stakes.
 DEFAULT_FLOORS = {"contract": 0.95}
 #: The default quality to keep, relative to the strong model.
-DEFAULT_TARGET = 0.9
+DEFAULT_TARGET = 0.95
 #: The routers the demo compares (fast to cross-fit; ``random`` and ``oracle`` are always added).
 DEMO_ROUTERS = ("category", "knn", "logistic", "semantic", "ensemble")
 #: Requests routed by the exported policy at the end of the demo (one carries an e-mail address).
@@ -149,16 +149,22 @@ def live_calls(model: str, queries: list, *, cache=None, passes: int = 2):
 
 # ----------------------------------------------------------------------------------- the pair
 def default_pair(outcomes) -> tuple[str, str]:
-    """(weak, strong): the best local (edge) model by mean quality and the best model overall."""
-    from .workloads.bundled import LOCAL_MODELS
+    """(weak, strong): the best model by mean quality is strong; weak is the cheapest other model
+    keeping at least half its quality (a tier worth routing to), else the best other model.
 
-    q = outcomes.mean_quality()
-    strong = outcomes.models[int(np.nanargmax(q))]
-    local = [m for m in outcomes.models if m in LOCAL_MODELS and m != strong]
-    if local:
-        weak = max(local, key=lambda m: q[outcomes.col(m)])
+    On the bundled sample that is ``scenario:efficient`` -> ``scenario:frontier``: the local models
+    answer too few support-desk questions to be worth routing to (they play the edge in chapter 06).
+    """
+    q = np.nan_to_num(outcomes.mean_quality(), nan=0.0)
+    strong = outcomes.models[int(np.argmax(q))]
+    others = [m for m in outcomes.models if m != strong]
+    with np.errstate(all="ignore"):
+        cost = {m: float(np.nanmean(outcomes.cost[:, outcomes.col(m)])) for m in others}
+    good = [m for m in others if q[outcomes.col(m)] >= 0.5 * q.max()]
+    if good:
+        weak = min(good, key=lambda m: (np.nan_to_num(cost[m], nan=np.inf), -q[outcomes.col(m)]))
     else:
-        weak = min((m for m in outcomes.models if m != strong), key=lambda m: q[outcomes.col(m)])
+        weak = max(others, key=lambda m: q[outcomes.col(m)])
     return weak, strong
 
 
@@ -252,7 +258,7 @@ def run_demo(
     doc = pol.export_policy(
         router,
         train,
-        rules=["pii"] if _has_edge(weak) else None,
+        rules=[{"type": "pii", "allow": [weak]}],
         calibration=test,
         threshold=choice.threshold,
         name="support-desk-demo",
@@ -293,12 +299,6 @@ def run_demo(
     res.timings = timings
     res.seconds = time.perf_counter() - t_all
     return res
-
-
-def _has_edge(model: str) -> bool:
-    from .workloads.bundled import LOCAL_MODELS
-
-    return model in LOCAL_MODELS
 
 
 # ----------------------------------------------------------------------------------- text + report
@@ -407,7 +407,12 @@ def build_report(res: DemoResult, test=None):
     }
     rep.chart(charts.cost_quality(pair, curves, title="Cross-fitted router curves"))
     rep.heading("4 · The chosen policy")
-    rep.text(ch.message)
+    rep.text(
+        f"Requirement: keep {ch.target:.0%} of {o.label(res.strong)}'s quality on average, with "
+        + ", ".join(f"{c} at {v:.0%}" for c, v in ch.floors.items())
+        + f"; queries with personal data stay on {o.label(res.weak)} (PII rule). "
+        + ch.message
+    )
     cand = ch.candidates[["share", "quality", "relative", "cost_per_1k", "feasible"]]
     rep.table(cand.sort_values("cost_per_1k"), caption="best point of each router (training)")
     if test is not None:
