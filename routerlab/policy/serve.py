@@ -377,9 +377,8 @@ class PolicyServer:
     # ------------------------------------------------------------------ the request
     def decide(self, requested: str, messages: list, pii_header: str | None) -> Decision:
         p = self.policy
-        flag = None
-        if pii_header is not None:
-            flag = pii_header.strip().lower() in ("1", "true", "yes")
+        # a client may flag PII (x-routerlab-pii: true) but never switch detection off
+        flag = True if pii_header and pii_header.strip().lower() in ("1", "true", "yes") else None
         if requested == "router":
             return p.route(messages, contains_pii=flag)
         alias = parse_routellm_alias(requested)

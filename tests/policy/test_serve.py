@@ -114,6 +114,19 @@ def test_pii_never_reaches_the_cloud(served, llama_server, edge_server):
             assert headers["x-routerlab-model"] == "edge" == resp.model
     assert llama_server.request_count() == n_cloud
     assert edge_server.request_count() == n_edge + 4 * len(pii)
+    n_edge = edge_server.request_count()
+    # a client can flag PII, but cannot switch detection off
+    raw = client.chat.completions.with_raw_response.create(
+        model="router-random-0", messages=[{"role": "user", "content": "What is 2 + 2?"}],
+        max_tokens=4, extra_headers={"x-routerlab-pii": "true"},
+    )  # fmt: skip
+    assert raw.headers["x-routerlab-model"] == "edge"
+    raw = client.chat.completions.with_raw_response.create(
+        model="router-random-0", messages=[{"role": "user", "content": pii[0]}],
+        max_tokens=4, extra_headers={"x-routerlab-pii": "false"},
+    )  # fmt: skip
+    assert raw.headers["x-routerlab-model"] == "edge"
+    assert llama_server.request_count() == n_cloud
     # the counter works: a non-PII request sent to the cloud by threshold 0 arrives there
     headers, _ = _ask(client, "What is 2 + 2?", model="router-random-0")
     assert headers["x-routerlab-model"] == "cloud"
