@@ -121,6 +121,7 @@ def test_eval_routellm_folder_defaults(routellm_dir, tmp_path):
         (["--strong", "gpt-9"], "not in the table"),
         (["--folds", "500"], "at most 120 folds"),
         (["--floor", "1.9"], "cannot be met"),
+        (["--floor", "-1"], "ratio to the strong"),
         (["--routers", "nope"], "unknown router"),
         (["--strong", "gpt-4-1106-preview", "--weak", "gpt-4-1106-preview"], "two different"),
     ],

@@ -129,6 +129,10 @@ def run(args) -> int:
         raise RouterlabError(f"--folds must be at least 2, got {args.folds}")
     if args.n_boot < 1:
         raise RouterlabError(f"--n-boot must be at least 1, got {args.n_boot}")
+    if args.floor is not None and not (0 < args.floor <= 2):
+        raise RouterlabError(
+            f"--floor is a ratio to the strong model's quality (e.g. 0.95), got {args.floor}"
+        )
     rescale = tuple(args.rescale) if args.rescale else None
     o = load_outcomes(args.source, format=args.format, exclude=args.exclude, rescale=rescale)
     strong, weak = _pick_pair(o, args.strong, args.weak)
