@@ -244,3 +244,13 @@ def test_edge_cloud_explorer_from_router(table):
     assert not (np.asarray(w.result.model)[pii] == "weak").all() or w.edge_share == 1
     w.edge_capacity = 4
     assert w.latency_p95 == pytest.approx(w.result.latency_p95)
+
+
+def test_query_inspector_follows_a_click_on_the_chart(table):
+    from altair.utils.selection import PointSelection
+
+    o, score = table
+    w = RW.QueryInspector(o, score)
+    # What the browser sends when a point is clicked (the chart's "pick" selection).
+    w.chart.selections._set_value("pick", PointSelection(name="pick", value=[{"row": 7}], store=[]))
+    assert w.index == 7 and "question 7 " in w.detail and w.select.value == 7
