@@ -193,27 +193,30 @@ def _curve_chunk(w, starts, gain, ps, n, need_blocks=False):
     gn = gc[-1].copy()
     bad = gn == 0
     gn[bad] = np.nan
-    area = np.einsum("ij,ij->j", nj, gc - 0.5 * gj)
+    half = gc - 0.5 * gj
+    half *= nj
+    area = half.sum(axis=0)
     res = {"apgr": area / (n * gn)}
     if ps:
         nc = np.cumsum(nj, axis=0)
         cols = np.arange(w.shape[1])
         gn0 = np.nan_to_num(gn)
         sign = np.sign(gn0)
+        sg = gc * sign  # PGR_j >= p  <=>  sign(gn) gc_j >= sign(gn) p gn
         for p in ps:
             if p <= 1e-9:
                 res[_cpt_name(p)] = np.where(bad, np.nan, 0.0)
                 continue
-            # PGR_j = gc_j / gn >= p  <=>  sign(gn) gc_j >= sign(gn) p gn
-            hit = sign * gc >= sign * ((p - 1e-9) * gn0)
+            hit = sg >= sign * ((p - 1e-9) * gn0)
             j = np.argmax(hit, axis=0)
+            found = hit[j, cols]
             g_prev = np.where(j > 0, gc[j - 1, cols], 0.0)
             n_prev = np.where(j > 0, nc[j - 1, cols], 0.0)
             step = gc[j, cols] - g_prev
             frac = np.divide(p * gn0 - g_prev, step, out=np.zeros(len(cols)), where=step != 0)
             k = np.ceil(n_prev + np.clip(frac, 0, 1) * nj[j, cols] - 1e-7)
             out = k / n
-            out[~hit.any(axis=0) | bad] = np.nan
+            out[~found | bad] = np.nan
             res[_cpt_name(p)] = out
     return res, (nj, gc)
 
