@@ -61,7 +61,18 @@ def bench_decisions(n: int) -> dict:
 
     # live embedding: one prompt per call, no cache (what a request to an embedding router costs)
     embed(prompts[:3], cache=False)  # load the encoder
-    out["embed_us"] = _median_us(lambda t: embed([t], cache=False), prompts, reps=1)
+    import torch
+
+    threads = torch.get_num_threads()
+    sub = prompts[:30]
+    out["embed_us_default_threads"] = _median_us(lambda t: embed([t], cache=False), sub, reps=1)
+    torch.set_num_threads(
+        1
+    )  # on a busy machine torch's thread pool spins; one thread can be faster
+    out["embed_us_one_thread"] = _median_us(lambda t: embed([t], cache=False), sub, reps=1)
+    torch.set_num_threads(threads)
+    # the share is taken against the faster of the two (the stricter comparison)
+    out["embed_us"] = min(out["embed_us_default_threads"], out["embed_us_one_thread"])
 
     for kind in sorted(REGISTRY):
         cls = REGISTRY[kind]
@@ -220,6 +231,8 @@ def main() -> None:
         "decision_us_max_over_routers": round(dec["max_decision_us"], 2),
         "target_decision_us": 50,
         "embed_us": round(dec["embed_us"], 1),
+        "embed_us_default_threads": round(dec["embed_us_default_threads"], 1),
+        "embed_us_one_thread": round(dec["embed_us_one_thread"], 1),
         "decision_share_of_embedding_max": dec["max_share_of_embedding"],
         "target_share": 0.05,
         "serve_overhead_ms": srv["overhead_ms"],
