@@ -16,8 +16,10 @@
 # compare them honestly: every query is scored by a router that never saw it (cross-fitting), and
 # every metric carries a bootstrap interval, so "better" means better beyond the noise of a
 # 600-query sample. It needs the bundled sample and the bundled embedding model (first run: about
-# half a minute to embed the prompts, then cached). The strong model is the **scenario model
-# `scenario:frontier` (simulated)**; the weak one is the real local SmolLM2 recording.
+# half a minute to embed the prompts, then cached). Both models are **scenario models
+# (simulated)**: `scenario:efficient` and `scenario:frontier`. The real local models answer too few
+# of these questions for routing to them to pay much (chapter 03's oracle shows how little there is
+# to gain); the decision worth learning here is between the two cloud tiers.
 
 # %%
 import numpy as np
@@ -30,7 +32,7 @@ from routerlab.workloads.bundled import load_support_desk
 
 enable_offline()
 outcomes = load_support_desk()
-weak, strong = "smollm2-135m", "scenario:frontier"
+weak, strong = "scenario:efficient", "scenario:frontier"
 pair = outcomes.select_models([weak, strong])
 
 # %% [markdown]

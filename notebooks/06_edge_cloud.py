@@ -13,7 +13,7 @@
 #
 # A small model on your own box (the **edge**) keeps personal data in-house and costs nothing per
 # call — but it has a fixed capacity, so latency grows with load, and the box itself is not free.
-# This chapter splits support-desk traffic between the local gemma-3-270m (really recorded) and the
+# This chapter splits support-desk traffic between the local SmolLM2-135M (really recorded) and the
 # **scenario model `scenario:frontier` (simulated)** in the cloud: a privacy rule that no score can
 # override, p50 / p95 latency from a queueing model of the edge box, a latency budget, and the cost
 # per query with the edge hardware priced in. It needs the bundled sample and runs in seconds.
@@ -30,7 +30,7 @@ from routerlab.widgets import EdgeCloudExplorer
 from routerlab.workloads.bundled import load_support_desk
 
 enable_offline()
-edge, cloud = "gemma3-270m", "scenario:frontier"
+edge, cloud = "smollm2-135m", "scenario:frontier"
 pair = load_support_desk().select_models([edge, cloud])
 train, test = pair.train_test_split(test_size=0.5, seed=0)
 

@@ -12,12 +12,15 @@
 # # 10 · Exporting the chosen policy and checking it
 #
 # The notebook is where a policy is chosen; production needs a file. This chapter picks the policy
-# the earlier chapters argued for — the cheapest router that keeps the quality target, with a floor
-# on contracts and personal data kept on the edge — exports it as one JSON file with its expected
+# the earlier chapters argued for — the cheapest router that keeps 95% of the frontier's quality,
+# with a floor on contracts and personal data kept off the frontier API — exports it as one JSON file
+# with its expected
 # operating point and confidence intervals, loads it back as production would, checks that it makes
 # the same decisions, and raises a drift alarm when the traffic changes. It needs the bundled sample
-# and runs in under a minute. The cloud model is the **scenario model `scenario:frontier`
-# (simulated)**: the file says so, and it must be mapped to a real endpoint before serving.
+# and runs in under a minute. Both models are **scenario models (simulated)**, `scenario:efficient`
+# and `scenario:frontier`: the file says so, and they must be mapped to real endpoints before
+# serving. In this story the efficient tier runs in your own cloud account, so personal data may go
+# there but not to the frontier API.
 
 # %%
 import tempfile
@@ -33,7 +36,7 @@ from routerlab.routers import Queries, make_router
 from routerlab.widgets import PolicyExportButton
 from routerlab.workloads.bundled import load_support_desk
 
-weak, strong, target, floors = "gemma3-270m", "scenario:frontier", 0.9, {"contract": 0.95}
+weak, strong, target, floors = "scenario:efficient", "scenario:frontier", 0.95, {"contract": 0.95}
 pair = load_support_desk().select_models([weak, strong])
 folder = Path(tempfile.mkdtemp(prefix="routerlab-ch10-"))
 
@@ -53,7 +56,7 @@ train.n, calibration.n, next_week.n
 #
 # Routers cross-fitted on the training slice (chapter 04), then the cheapest operating point that
 # keeps the target and the contract floor (chapter 07), with queries that contain personal data held
-# on the edge model whatever their score.
+# on the efficient tier whatever their score.
 
 # %%
 learned = ["category", "knn", "logistic", "semantic", "ensemble"]
@@ -82,14 +85,15 @@ router
 
 # %%
 doc = policy.export_policy(
-    router, train, rules=["pii"], calibration=calibration, threshold=choice.threshold,
+    router, train, rules=[{"type": "pii", "allow": [weak]}], calibration=calibration,
+    threshold=choice.threshold,
     name="support-desk", description=choice.message,
 )  # fmt: skip
 path = policy.save(doc, folder / "policy.json")
 f"{path.name}: {path.stat().st_size / 1024:.1f} KiB"
 
 # %% [markdown]
-# The models it routes between; the scenario model is marked simulated and has no backend yet:
+# The models it routes between; scenario models are marked simulated and have no backend yet:
 
 # %%
 [(m["id"], m["backend"], m["tier"], m.get("simulated", False)) for m in doc["models"]]
@@ -111,7 +115,8 @@ prod = policy.load(path)
 prod.route("Reformat the date 2024-03-07 as DD/MM/YYYY.")
 
 # %% [markdown]
-# A request with an e-mail address is detected by the rule's patterns and allowed only on the edge:
+# A request with an e-mail address is detected by the rule's patterns and allowed only on the
+# efficient tier:
 
 # %%
 prod.route("Update the delivery address for jane.doe@example.com to 4 Elm Street.")
