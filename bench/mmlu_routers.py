@@ -64,6 +64,10 @@ def main(argv=None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--n-boot", type=int, default=1000)
+    ap.add_argument("--strong", default=None, help="strong model (default: GPT-4 / the best model)")
+    ap.add_argument(
+        "--weak", default=None, help="weak model (default: Mixtral / the cheapest other)"
+    )
     args = ap.parse_args(argv)
 
     from routerlab.embeddings import encoder_info
@@ -95,6 +99,8 @@ def main(argv=None) -> int:
             ),
         )
 
+    strong, weak = args.strong or strong, args.weak or weak
+    outcomes.col(strong), outcomes.col(weak)
     routers = candidate_routers()
     if args.routers:
         wanted = [r.strip() for r in args.routers.split(",") if r.strip()]

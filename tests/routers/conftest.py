@@ -27,3 +27,32 @@ def outcomes() -> Outcomes:
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("ROUTERLAB_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="session")
+def bundled():
+    """The bundled support-desk table split 70/30 (stratified): (train, test, strong, weak)."""
+    from routerlab.workloads.bundled import load_support_desk
+
+    try:
+        o = load_support_desk()
+    except Exception as exc:  # the recording is missing in a fresh checkout without the data
+        pytest.skip(f"bundled support-desk outcomes unavailable: {exc}")
+    train, test = o.train_test_split(0.3, seed=0)
+    return train, test, "scenario:frontier", "smollm2-135m"
+
+
+def auc(score, label) -> float:
+    """Probability that a random positive outranks a random negative (ties count half)."""
+    import numpy as np
+
+    score = np.asarray(score, dtype=float)
+    pos = np.asarray(label, dtype=bool)
+    order = np.argsort(score, kind="stable")
+    s = score[order]
+    ranks = np.empty(len(s))
+    # average ranks over ties
+    _, start, counts = np.unique(s, return_index=True, return_counts=True)
+    avg = start + (counts + 1) / 2.0
+    ranks[order] = np.repeat(avg, counts)
+    return float((ranks[pos].sum() - pos.sum() * (pos.sum() + 1) / 2) / (pos.sum() * (~pos).sum()))

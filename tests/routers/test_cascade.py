@@ -67,3 +67,16 @@ def test_cascade_errors(outcomes):
     r = make_router("cascade").fit(outcomes)
     with pytest.raises(RouterlabError, match="Outcomes"):
         r.route(Queries.from_texts(["hello"]))
+
+
+def test_cascade_on_support_desk(bundled):
+    train, test, strong, weak = bundled
+    r = make_router("cascade", models=[weak, strong], verifier="confidence", thresholds=[0.5]).fit(
+        train
+    )
+    res = r.simulate(test)
+    tried = r.stages_tried(test)
+    cw, cs = test.cost[:, test.col(weak)], test.cost[:, test.col(strong)]
+    np.testing.assert_allclose(res.cost, np.where(tried == 2, cw + cs, cw))
+    conf = np.nan_to_num(test.confidence[:, test.col(weak)])
+    assert ((tried == 1) == (conf >= 0.5)).all()

@@ -26,3 +26,16 @@ def test_category_smoothing_and_unknown_category(outcomes):
     assert spread_smooth < spread_raw / 100
     # no category known: everyone gets the global prior
     assert np.ptp(raw.score(Queries.from_texts(outcomes.prompts))) == 0
+
+
+def test_category_on_support_desk(bundled):
+    from conftest import auc
+
+    train, test, strong, weak = bundled
+    r = make_router("category", alpha=0.0, strong=strong, weak=weak).fit(train)
+    bc = train.by_category()
+    np.testing.assert_allclose(
+        [r.values_[r.categories_.index(c)] for c in bc.index], (bc[strong] - bc[weak]).to_numpy()
+    )
+    gap = test.quality[:, test.col(strong)] - test.quality[:, test.col(weak)]
+    assert auc(r.score(test), gap > 0) > 0.6

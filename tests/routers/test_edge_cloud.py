@@ -65,3 +65,21 @@ def test_edge_token_cost(outcomes):
     toks = outcomes.tokens_in[:, 0] + outcomes.tokens_out[:, 0]
     np.testing.assert_allclose(res.cost[on_edge], toks[on_edge] / 1000 * 0.002)
     assert (res.latency[on_edge] >= outcomes.latency[on_edge, 0]).all()
+
+
+def test_edge_cloud_on_support_desk(bundled):
+    train, test, strong, weak = bundled
+    r = make_router(
+        "edge_cloud",
+        edge="gemma3-270m",
+        cloud=strong,
+        edge_cost_per_1k_tokens=0.0001,
+        arrival_rate=0.05,
+    ).fit(train)
+    pii = test.queries["contains_pii"].to_numpy()
+    assert pii.any()
+    for t in (0.0, None):
+        res = r.simulate(test, threshold=t)
+        assert (res.model[pii] == "gemma3-270m").all()
+    rep = r.latency_report_
+    assert 0 < rep["utilisation"] < 1 and rep["p95"] >= rep["p50"] > 0

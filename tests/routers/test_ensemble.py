@@ -34,3 +34,14 @@ def test_bad_members(outcomes):
         make_router("ensemble", members=[{"kind": "oracle"}]).fit(outcomes)
     with pytest.raises(RouterlabError, match="known routers"):
         make_router("ensemble", members=[{"kind": "magic"}]).fit(outcomes)
+
+
+@pytest.mark.slow
+def test_ensemble_on_support_desk(bundled):
+    from conftest import auc
+
+    train, test, strong, weak = bundled
+    r = make_router("ensemble", strong=strong, weak=weak).fit(train)
+    gap = test.quality[:, test.col(strong)] - test.quality[:, test.col(weak)]
+    assert auc(r.score(test), gap > 0) > 0.7
+    assert len(r.members_) == 3 and r.stack_coef_.shape == (4,)

@@ -22,3 +22,10 @@ def test_simulate_gives_the_evaluation_result(outcomes):
     assert res.escalation_share == 1.0
     assert res.mean_quality == pytest.approx(outcomes.quality[:, 2].mean())
     assert res.total_cost == pytest.approx(outcomes.cost[:, 2].sum())
+
+
+def test_fixed_on_support_desk(bundled):
+    train, test, strong, weak = bundled
+    res = make_router("fixed", model="scenario:efficient").fit(train).simulate(test)
+    assert (res.model == "scenario:efficient").all()
+    assert res.mean_quality == pytest.approx(test.quality[:, test.col("scenario:efficient")].mean())

@@ -58,3 +58,13 @@ def test_knn_with_the_real_encoder(tmp_path, monkeypatch):
     )
     assert s[0] > s[1]
     assert r.bank_.shape == (8, 384)
+
+
+@pytest.mark.slow
+def test_knn_on_support_desk(bundled):
+    from conftest import auc
+
+    train, test, strong, weak = bundled
+    r = make_router("knn", strong=strong, weak=weak).fit(train)
+    gap = test.quality[:, test.col(strong)] - test.quality[:, test.col(weak)]
+    assert auc(r.score(test), gap > 0) > 0.7

@@ -87,3 +87,14 @@ def test_logistic_with_the_real_encoder(tmp_path, monkeypatch):
         ["what is 9 plus 2", "prove the Riemann hypothesis implies the prime number theorem"]
     )
     assert s[1] > s[0]
+
+
+@pytest.mark.slow
+def test_logistic_on_support_desk(bundled):
+    from conftest import auc
+
+    train, test, strong, weak = bundled
+    gap = test.quality[:, test.col(strong)] - test.quality[:, test.col(weak)]
+    for features in (["embedding", "category", "length"], ["words", "category"]):
+        r = make_router("logistic", features=features, strong=strong, weak=weak).fit(train)
+        assert auc(r.score(test), gap > 0) > 0.7, features

@@ -20,3 +20,17 @@ def test_mf_cost_weight_shifts_choices_to_cheaper_models(outcomes, fake_embeddin
     q1 = make_router("mf", cost_weight=5.0).fit(outcomes).route(outcomes)
     assert (q1 == "strong").mean() < (q0 == "strong").mean()
     assert (q1 == "weak").mean() == pytest.approx(1.0)
+
+
+@pytest.mark.slow
+def test_mf_on_support_desk_four_models(bundled):
+    from conftest import auc
+
+    train, test, strong, weak = bundled
+    r = make_router("mf").fit(train)
+    assert r.models_ == train.models and r.score(test).shape == (test.n, 4)
+    pq = r.predict_quality(test)
+    # the model ranking by predicted quality follows the truth on held-out queries
+    assert np.argsort(pq.mean(0)).tolist() == np.argsort(test.mean_quality()).tolist()
+    gap = test.quality[:, test.col(strong)] - test.quality[:, test.col(weak)]
+    assert auc(pq[:, test.col(strong)] - pq[:, test.col(weak)], gap > 0) > 0.65

@@ -35,3 +35,13 @@ def test_oracle_needs_outcomes(outcomes):
     r = make_router("oracle").fit(outcomes)
     with pytest.raises(RouterlabError, match="Outcomes"):
         r.score(Queries.from_texts(["hello"]))
+
+
+def test_oracle_on_support_desk(bundled, fake_embeddings):
+    train, test, strong, weak = bundled
+    o = make_router("oracle", strong=strong, weak=weak).fit(train)
+    best = np.maximum(test.quality[:, test.col(weak)], test.quality[:, test.col(strong)]).mean()
+    assert _quality(test, o, o.route(test)) == pytest.approx(best)
+    for kind in ("random", "category", "knn", "logistic"):
+        r = make_router(kind, strong=strong, weak=weak).fit(train)
+        assert _quality(test, o, o.route(test)) >= _quality(test, r, r.route(test)) - 1e-12

@@ -65,3 +65,24 @@ def test_unmeetable_floor_says_what_is_achievable(outcomes, fake_embeddings):
     assert "contracts" in r.infeasible_ and r.infeasible_["contracts"] < 1.5
     with pytest.raises(RouterlabError, match="unknown categories"):
         make_router("quality_aware", floors={"nope": 0.9}).fit(outcomes)
+
+
+def test_quality_aware_on_support_desk(bundled):
+    train, test, strong, weak = bundled
+    weak = "scenario:efficient"  # both tiers priced, so the floor has a real cost trade-off
+    r = make_router(
+        "quality_aware",
+        floors={"contract": 0.95, "code": 0.95},
+        default_floor=0.9,
+        inner="category",
+        strong=strong,
+        weak=weak,
+    ).fit(train)
+    d = r.route(train)
+    q = train.quality[np.arange(train.n), [train.col(m) for m in d]]
+    for c in set(train.categories):
+        m = train.categories == c
+        floor = 0.95 if c in ("contract", "code") else 0.9
+        if c in r.infeasible_:
+            continue
+        assert q[m].mean() >= floor * train.quality[m, train.col(strong)].mean() - 1e-9, c

@@ -21,3 +21,10 @@ def test_random_scores_bare_prompts(outcomes):
     q = Queries.from_texts(outcomes.prompts[:5])
     np.testing.assert_array_equal(r.score(q), r.score(outcomes)[:5])
     assert r.score("one prompt").shape == (1,)
+
+
+def test_random_on_support_desk(bundled):
+    train, test, strong, weak = bundled
+    r = make_router("random", strong=strong, weak=weak, threshold=0.7).fit(train)
+    share = (r.route(test) == strong).mean()
+    assert abs(share - 0.3) < 0.1

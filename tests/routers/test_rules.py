@@ -69,3 +69,18 @@ def test_default_rules_send_pii_to_the_cheap_model(outcomes):
 def test_bad_rules_are_one_line_errors(rules, match):
     with pytest.raises(RouterlabError, match=match):
         make_router("rules", rules=rules).fit(_table())
+
+
+def test_rules_on_support_desk(bundled):
+    train, test, strong, weak = bundled
+    rules = [
+        {"if": {"pii": True}, "model": weak},
+        {"if": {"category": ["contract", "code"]}, "model": "strong"},
+    ]
+    r = make_router("rules", rules=rules, default="weak", strong=strong, weak=weak).fit(train)
+    d = r.route(test)
+    pii = test.queries["contains_pii"].to_numpy()
+    assert (d[pii] == weak).all()
+    hit = np.isin(test.categories, ["contract", "code"]) & ~pii
+    assert hit.any() and (d[hit] == strong).all()
+    assert r.rule_stats_[0]["fired"] == int(train.queries["contains_pii"].sum())

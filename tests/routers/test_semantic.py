@@ -83,3 +83,15 @@ def test_semantic_with_the_real_encoder(tmp_path, monkeypatch):
         Queries.from_texts(["check the liability clause of my contract", "tell me a funny joke"])
     )
     assert d.tolist() == ["big", "small"]
+
+
+@pytest.mark.slow
+def test_semantic_on_support_desk(bundled):
+    train, test, strong, weak = bundled
+    r = make_router("semantic", strong=strong, weak=weak, default="weak").fit(train)
+    assert set(r.route_names_) == set(train.categories)
+    gap = train.quality[:, train.col(strong)] - train.quality[:, train.col(weak)]
+    prefer = np.where(gap > 0, strong, weak)
+    agree = (r.route(train) == prefer).mean()
+    assert agree >= max((prefer == strong).mean(), (prefer == weak).mean()) - 1e-12
+    assert set(r.route(test)) <= {strong, weak}

@@ -24,3 +24,18 @@ def test_lambda_zero_picks_best_predicted_quality(outcomes, fake_embeddings, pre
 def test_utility_bad_predictor(outcomes, fake_embeddings):
     with pytest.raises(RouterlabError, match="predictor"):
         make_router("utility", predictor="forest").fit(outcomes)
+
+
+@pytest.mark.slow
+def test_utility_on_support_desk(bundled):
+    train, test, strong, weak = bundled
+    free = make_router("utility", lam=0.0).fit(train)
+    thrifty = make_router("utility", lam=0.5).fit(train)
+
+    def mean(arr, d):
+        return arr[np.arange(test.n), [test.col(m) for m in d]].mean()
+
+    d0, d1 = free.route(test), thrifty.route(test)
+    assert mean(test.cost, d1) < mean(test.cost, d0)
+    assert mean(test.quality, d0) > mean(test.quality, d1) - 0.05
+    assert mean(test.quality, d0) > test.quality[:, test.col(weak)].mean() + 0.5
