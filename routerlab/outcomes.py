@@ -116,7 +116,9 @@ class Outcomes:
                 return np.full(shape, np.nan)
             a = np.asarray(x, dtype=float)
             if a.shape != shape:
-                raise RouterlabError(f"{name} has shape {a.shape}, expected {shape} (queries x models)")
+                raise RouterlabError(
+                    f"{name} has shape {a.shape}, expected {shape} (queries x models)"
+                )
             return a
 
         quality = arr(quality, "quality")
@@ -236,13 +238,26 @@ class Outcomes:
             cols[a] = np.column_stack([getattr(self, a), v])
         resp = None
         if self.responses is not None or responses is not None:
-            old = self.responses if self.responses is not None else np.full((self.n, len(self.models)), None, dtype=object)
-            new = np.full(self.n, None, dtype=object) if responses is None else np.asarray(responses, dtype=object)
+            old = (
+                self.responses
+                if self.responses is not None
+                else np.full((self.n, len(self.models)), None, dtype=object)
+            )
+            new = (
+                np.full(self.n, None, dtype=object)
+                if responses is None
+                else np.asarray(responses, dtype=object)
+            )
             resp = np.column_stack([old, new])
         sim = self.simulated + ((name,) if simulated else ())
         return Outcomes.from_arrays(
-            self.queries, self.models + (name,), responses=resp, simulated=sim,
-            name=self.name, meta=self.meta, **cols,
+            self.queries,
+            self.models + (name,),
+            responses=resp,
+            simulated=sim,
+            name=self.name,
+            meta=self.meta,
+            **cols,
         )
 
     # ------------------------------------------------------------------ splits
@@ -267,7 +282,10 @@ class Outcomes:
             raise RouterlabError(f"{k} folds but only {self.n} queries: use at most {self.n} folds")
         perm = np.random.default_rng(seed).permutation(self.n)
         folds = np.array_split(perm, k)
-        return [(np.sort(np.concatenate(folds[:i] + folds[i + 1 :])), np.sort(f)) for i, f in enumerate(folds)]
+        return [
+            (np.sort(np.concatenate(folds[:i] + folds[i + 1 :])), np.sort(f))
+            for i, f in enumerate(folds)
+        ]
 
     # ------------------------------------------------------------------ summaries
     def mean_quality(self) -> np.ndarray:

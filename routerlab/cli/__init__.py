@@ -47,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted: finished calls are cached; run the same command again to resume",
-              file=sys.stderr)
+        print(
+            "interrupted: finished calls are cached; run the same command again to resume",
+            file=sys.stderr,
+        )
         return 130
 
 
