@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import numpy as np
+
 from ..errors import BackendError, RouterlabError
 from .interop import parse_routellm_alias, routellm_alias
 from .runtime import Decision, Policy, text_of
@@ -550,7 +552,11 @@ class PolicyServer:
                 score = None
                 break
             conf = completion.confidence
-            score = 0.0 if conf is None or not math.isfinite(conf) else min(max(conf, 0.0), 1.0)
+            hook = getattr(self.policy.router, "confidence_score", None)  # the router's own map
+            if callable(hook):
+                score = float(np.asarray(hook(np.array([np.nan if conf is None else conf])))[0])
+            else:
+                score = 0.0 if conf is None or not math.isfinite(conf) else min(max(conf, 0.0), 1.0)
             if score >= thr:
                 break
         assert completion is not None
