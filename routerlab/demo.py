@@ -102,6 +102,7 @@ def live_calls(model: str, queries: list, *, cache=None, passes: int = 2):
     from .models import get_backend
     from .record import MAX_TOKENS_CHAT, MAX_TOKENS_COMPLETION, SYSTEM_PROMPT
     from .runner import run_batch
+    from .verifiers import to_probability
 
     backend = get_backend(model)
     cache = cache or CallCache(namespace="demo")
@@ -140,7 +141,7 @@ def live_calls(model: str, queries: list, *, cache=None, passes: int = 2):
             "grade": [float(q.grade(t)) for q, t in zip(queries, first["text"], strict=True)],
             "latency_s": first["latency_s"].astype(float).tolist(),
             "tokens_out": first["tokens_out"].tolist(),
-            "confidence": first["confidence"].astype(float).tolist(),
+            "confidence": to_probability(first["confidence"].astype(float)).tolist(),
             "cached": first["cached"].astype(bool).tolist(),
         }
     )

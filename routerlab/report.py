@@ -66,9 +66,9 @@ def table_html(df: pd.DataFrame, *, digits: int = 3, caption: str | None = None)
     idx_name = df.index.name or ""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in [str(idx_name), *cols])
     rows = []
-    for idx, row in df.iterrows():
+    for idx, *values in df.itertuples(name=None):  # keeps each column's own type (ints stay ints)
         cells = [f"<td>{html.escape(str(idx))}</td>"]
-        cells += [f"<td>{html.escape(_fmt(v, digits))}</td>" for v in row.tolist()]
+        cells += [f"<td>{html.escape(_fmt(v, digits))}</td>" for v in values]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption class='rl-cap'>{html.escape(caption)}</caption>" if caption else ""
     return (

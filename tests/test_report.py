@@ -14,6 +14,7 @@ def test_table_html_escapes_and_formats():
     out = table_html(df, digits=2, caption="a & b")
     assert "&lt;knn&gt;" in out and "<knn>" not in out
     assert "0.71" in out and "–" in out and "a &amp; b" in out
+    assert "<td>3</td>" in out  # integer columns stay integers next to float ones
 
 
 def test_report_html_is_offline_and_labelled(tmp_path):
