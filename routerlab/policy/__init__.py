@@ -91,8 +91,23 @@ def _dump(x: Any, level: int) -> str:
     return json.dumps(x, allow_nan=False)
 
 
+def _file_mode(p: Path) -> int:
+    """The mode a plain ``open(p, "w")`` would leave: the existing file's, else 0666 minus umask."""
+    try:
+        return p.stat().st_mode & 0o777
+    except FileNotFoundError:
+        pass
+    umask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def save(doc: dict | Policy, path: str | os.PathLike) -> Path:
-    """Validate and write a policy document atomically (a temporary file renamed into place)."""
+    """Validate and write a policy document atomically (a temporary file renamed into place).
+
+    The file gets the mode a plain write would give it (the existing file's mode, else
+    ``0666`` minus the umask, usually ``0644``), not the ``0600`` of a temporary file.
+    """
     if isinstance(doc, Policy):
         doc = doc.to_dict()
     p = Path(path)
@@ -102,10 +117,12 @@ def save(doc: dict | Policy, path: str | os.PathLike) -> Path:
     except ValueError as exc:
         raise PolicyError(f"{p.name}: the policy holds NaN or infinity ({exc})") from None
     p.parent.mkdir(parents=True, exist_ok=True)
+    mode = _file_mode(p)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+            os.fchmod(f.fileno(), mode)  # mkstemp makes 0600: a policy is meant to be shared
         os.replace(tmp, p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

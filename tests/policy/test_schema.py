@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import stat
 
 import pytest
 
@@ -94,3 +96,20 @@ def test_save_is_exact_and_atomic(doc, tmp_path):
         policy.save(bad, path)
     assert json.loads(path.read_text()) == doc  # the old file is untouched
     assert [p.name for p in path.parent.iterdir()] == ["policy.json"]
+
+
+def test_save_gives_a_shareable_mode(doc, tmp_path):
+    """A policy is deployed and shared: not the 0600 of a temporary file, but what the umask allows."""
+    old = os.umask(0o022)
+    try:
+        path = policy.save(doc, tmp_path / "policy.json")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        os.umask(0o077)
+        private = policy.save(doc, tmp_path / "private.json")
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600
+        path.chmod(0o640)  # an existing file keeps its mode when overwritten
+        policy.save(doc, path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["policy.json", "private.json"]
