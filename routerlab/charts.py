@@ -85,7 +85,7 @@ def model_points(outcomes) -> pd.DataFrame:
 
 
 def curve_frame(
-    curve: Any, router: str = "router", max_points: int = MAX_CURVE_POINTS
+    curve: Any, router: str | None = None, max_points: int = MAX_CURVE_POINTS
 ) -> pd.DataFrame:
     """A router's curve as a tidy DataFrame for charting.
 
@@ -95,11 +95,13 @@ def curve_frame(
         A :class:`routerlab.evaluate.Curve` (``share``, ``quality``, ``cost`` per query,
         ``threshold``, ``cost_known``) or a DataFrame with at least ``share`` and ``quality`` and
         either ``cost_per_1k`` or ``cost`` (mean $ per query).
-    router : str
-        Name shown in the legend.
+    router : str, optional
+        Name shown in the legend. Default: the frame's own ``router`` column when it has one (a
+        frame made by this function can be passed again), else ``"router"``. When given, it
+        replaces the values of an existing ``router`` column.
     max_points : int
-        Long curves are thinned to about this many points for drawing; the point of every distinct
-        threshold boundary needed by the operating point marker is kept.
+        Long curves are thinned to about this many evenly spaced points (per router) for
+        drawing; both endpoints are kept.
 
     Returns
     -------
@@ -127,22 +129,30 @@ def curve_frame(
         finite = t[np.isfinite(t)]
         top = (finite.max() if finite.size else 0.0) + _SENTINEL_PAD
         df["threshold"] = np.where(np.isposinf(t), top, np.where(np.isneginf(t), -top, t))
-    df.insert(0, "router", router)
-    if len(df) > max_points:
-        keep = np.unique(np.linspace(0, len(df) - 1, max_points).round().astype(int))
-        df = df.iloc[keep]
-    return df.reset_index(drop=True)
+    if router is not None or "router" not in df:
+        df["router"] = "router" if router is None else router
+    df = df[["router", *(c for c in df.columns if c != "router")]]
+    groups = [g for _, g in df.groupby("router", sort=False)] if len(df) else [df]
+    return pd.concat([_thin(g, max_points) for g in groups], ignore_index=True)
 
 
-def _curves_long(curves) -> pd.DataFrame:
+def _thin(df: pd.DataFrame, max_points: int) -> pd.DataFrame:
+    """At most ``max_points`` evenly spaced rows (first and last always kept)."""
+    if len(df) <= max(max_points, 2):
+        return df
+    keep = np.unique(np.linspace(0, len(df) - 1, max(max_points, 2)).round().astype(int))
+    return df.iloc[keep]
+
+
+def _curves_long(curves, max_points: int = MAX_CURVE_POINTS) -> pd.DataFrame:
     if curves is None:
         return pd.DataFrame(columns=["router", "share", "quality", "cost_per_1k", "threshold"])
     if isinstance(curves, pd.DataFrame):
-        return curves if "router" in curves else curve_frame(curves)
+        return curves if "router" in curves else curve_frame(curves, max_points=max_points)
     if isinstance(curves, Mapping):
-        parts = [curve_frame(c, name) for name, c in curves.items()]
+        parts = [curve_frame(c, name, max_points) for name, c in curves.items()]
         return pd.concat(parts, ignore_index=True) if parts else _curves_long(None)
-    return curve_frame(curves)
+    return curve_frame(curves, max_points=max_points)
 
 
 def _bands_long(bands) -> pd.DataFrame | None:
@@ -262,6 +272,7 @@ def cost_quality(
     subtitle: str | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
+    max_curve_points: int = MAX_CURVE_POINTS,
 ) -> alt.LayerChart:
     """The cost–quality plane: one point per model, one line per router, optional CI bands.
 
@@ -281,6 +292,9 @@ def cost_quality(
         Bind the threshold parameter to an in-chart slider (for HTML reports without a kernel).
     title, subtitle : str, optional
         A subtitle saying "(simulated) = scenario model" is added when a scenario model is shown.
+    max_curve_points : int
+        Each curve is thinned to about this many points (see :func:`curve_frame`); lower it when
+        many routers are drawn at once (Altair refuses data sets over 5,000 rows).
 
     Returns
     -------
@@ -302,7 +316,7 @@ def cost_quality(
         if "model" not in pts:
             pts["model"] = pts["label"]
         pts["kind"] = np.where(pts["simulated"], "scenario (simulated)", "recorded")
-    cv = _curves_long(curves)
+    cv = _curves_long(curves, max_curve_points)
     bd = _bands_long(bands)
     simulated = bool(pts is not None and pts["simulated"].any())
     cost_known = not (

@@ -219,3 +219,26 @@ def test_enable_offline_caches_the_bundle(tmp_path, monkeypatch):
     enable_offline()
     assert alt.JupyterChart._esm == cached[0].read_text()
     alt.renderers.enable("default")
+
+
+def test_curve_frame_accepts_its_own_output(table):
+    """A frame that already has a ``router`` column keeps it (once), or takes the given name."""
+    o, score = table
+    c = curve(score, o.quality[:, 0], o.quality[:, 1])
+    first = charts.curve_frame(c, "r")
+    again = charts.curve_frame(first)
+    assert list(again.columns).count("router") == 1 and set(again["router"]) == {"r"}
+    pd.testing.assert_frame_equal(again, first)
+    renamed = charts.curve_frame(first, "knn", max_points=7)
+    assert set(renamed["router"]) == {"knn"} and len(renamed) <= 7
+    assert renamed["share"].iloc[0] == first["share"].iloc[0]
+    assert renamed["share"].iloc[-1] == first["share"].iloc[-1]  # both ends kept
+    # A long frame of two routers is thinned per router, each keeping its endpoints.
+    two = pd.concat([first, first.assign(router="s")], ignore_index=True)
+    thin = charts.curve_frame(two, max_points=5)
+    assert thin.groupby("router", sort=False).size().to_dict() == {"r": 5, "s": 5}
+    assert (thin.groupby("router")["share"].max() == 1.0).all()
+    # ... and it draws: a mapping of such frames goes straight into cost_quality.
+    ch = charts.cost_quality(curves={"r": first, "s": first.assign(router="s")})
+    routers = {row.get("router") for d in ch.to_dict()["datasets"].values() for row in d}
+    assert {"r", "s"} <= routers
