@@ -114,6 +114,41 @@ def test_gemma_completion_model_with_few_shot_template(gemma):
     assert "template" in gemma.identity()
 
 
+EMAIL_QUESTION = (
+    "What is the sender's email address? Reply with the address only.\n\n"
+    "---\nFrom: Dana Reyes <dana.reyes@example.com>\nSubject: Invoice question\n\n"
+    "Hello, my last invoice shows two charges for the Team plan. Could you check?\n\n"
+    "Thanks,\nDana\n---"
+)
+
+
+def test_gemma_answers_a_multi_line_prompt(gemma):
+    # after a multi-line prompt the base model often opens with a newline: a plain stop at "\n"
+    # made the answer empty; leading blank lines are now skipped
+    llm = gemma._llama(False)
+    raw = llm.create_completion(
+        gemma.template.replace("{prompt}", EMAIL_QUESTION), max_tokens=8, temperature=0
+    )["choices"][0]["text"]
+    c = gemma.complete(EMAIL_QUESTION, max_tokens=32)
+    assert c.text.strip() and c.text == c.text.strip() and "\n" not in c.text
+    assert "Question:" not in c.text and not c.text.startswith("---")
+    assert raw.lstrip().startswith(c.text[:4])  # the first line of what the model wrote
+    # tokens_out counts the tokens generated, blank lines and the final newline included
+    n_text = len(llm.tokenize(c.text.encode("utf-8"), add_bos=False))
+    assert n_text <= c.tokens_out <= 32
+    if raw.startswith("\n"):
+        assert c.tokens_out > n_text
+    assert c.finish_reason in ("stop", "length")
+    # an explicit stop keeps the plain llama.cpp behaviour
+    plain = gemma.complete(EMAIL_QUESTION, max_tokens=8, stop=["\n"])
+    assert plain.text == raw.split("\n")[0].strip()
+
+
+def test_completion_models_change_cache_key_only(gemma, smol):
+    assert gemma.identity()["answer"] == gguf_mod.ANSWER_RULE
+    assert "answer" not in smol.identity() and "template" not in smol.identity()
+
+
 def test_chat_request_to_completion_model_is_a_clear_error(gemma):
     with pytest.raises(RouterlabError, match="completion-only model.*pass a prompt string") as err:
         gemma.complete([{"role": "user", "content": "Hi"}], max_tokens=4)

