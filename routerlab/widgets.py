@@ -309,6 +309,10 @@ class ThresholdExplorer(W.VBox):
 
 
 # ----------------------------------------------------------------------------- router comparison
+_CURVE_POINTS = 200  # operating points drawn per router curve in RouterComparison
+_MAX_ROWS = 4500  # all curves together stay under Altair's 5,000-row data limit
+
+
 class RouterComparison(W.VBox):
     """Toggle routers on and off; their curves with bootstrap CI bands, and APGR / CPT with CIs.
 
@@ -367,6 +371,7 @@ class RouterComparison(W.VBox):
             k: W.ToggleButton(value=True, description=k, layout=W.Layout(width="auto"))
             for k in self.scores
         }
+        self._syncing = False
         for t in self.toggles.values():
             t.observe(self._from_toggles, names="value")
         self.chart = _jchart(self._chart(list(self.scores)))
@@ -375,29 +380,42 @@ class RouterComparison(W.VBox):
         self.observe(self._update, names="selected")
         self.selected = list(selected) if selected is not None else list(self.scores)
 
+    @traitlets.validate("selected")
+    def _valid_selected(self, proposal):
+        names = [str(k) for k in proposal["value"]]
+        unknown = set(names) - set(self.scores)
+        if (
+            unknown
+        ):  # refused before anything changes: toggles, chart and selected stay as they were
+            raise RouterlabError(f"unknown routers {sorted(unknown)}; known: {list(self.scores)}")
+        return [k for k in self.scores if k in names]  # one order: the toggles'
+
     def _from_toggles(self, change=None):
-        self.selected = [k for k, t in self.toggles.items() if t.value]
+        if not self._syncing:  # a click, not _update setting the buttons
+            self.selected = [k for k, t in self.toggles.items() if t.value]
 
     def _chart(self, names):
         pts = self.outcomes.select_models([self.weak, self.strong])
+        # Display only: each curve thinned to <= ~200 evenly spaced operating points (endpoints
+        # kept; curves are monotone in share, so the shape holds) keeps the data under Altair's
+        # 5,000-row limit with many routers and the browser fast.
+        per_curve = max(20, min(_CURVE_POINTS, _MAX_ROWS // max(len(names), 1)))
         return charts.cost_quality(
             pts,
             {k: self.curves[k] for k in names},
             {k: self.bands[k] for k in names if k in self.bands} or None,
             title="Routers compared (bands: 95% bootstrap CI)",
+            max_curve_points=per_curve,
         )
 
     def _update(self, change=None):
-        unknown = set(self.selected) - set(self.scores)
-        if unknown:
-            raise RouterlabError(f"unknown routers {sorted(unknown)}; known: {list(self.scores)}")
-        for k, t in self.toggles.items():
-            t.value = k in self.selected
-        self.chart.chart = (
-            self._chart([k for k in self.scores if k in self.selected])
-            if self.selected
-            else self._chart([])
-        )
+        self._syncing = True  # toggling the buttons here must not re-enter and reset `selected`
+        try:
+            for k, t in self.toggles.items():
+                t.value = k in self.selected
+        finally:
+            self._syncing = False
+        self.chart.chart = self._chart(list(self.selected))
 
     def _table_html(self) -> str:
         t = self.table

@@ -118,6 +118,63 @@ def test_router_comparison_toggles_and_cis(table):
         w.selected = ["nope"]
 
 
+def _chart_routers(w) -> set:
+    """Routers drawn in a RouterComparison's chart (curve and band rows carry ``router``)."""
+    return {r["router"] for d in w.chart.spec["datasets"].values() for r in d if "router" in r}
+
+
+def test_router_comparison_selected_and_toggles_stay_consistent(table):
+    o, score = table
+    rng = np.random.default_rng(1)
+    scores = {"a": score, "b": rng.random(o.n), "c": rng.random(o.n)}
+    w = RW.RouterComparison(o, scores, weak="weak", strong="strong", n_boot=20, bands=False)
+    toggled = lambda: [k for k, t in w.toggles.items() if t.value]  # noqa: E731
+    for sel in (["a"], ["c", "b"], [], ["b"], ["a", "b", "c"], ["c"]):
+        w.selected = sel
+        assert w.selected == sorted(sel)  # the toggles' order
+        assert toggled() == w.selected
+        assert _chart_routers(w) == set(sel)
+    w.toggles["a"].value = True  # clicks
+    assert w.selected == ["a", "c"] and _chart_routers(w) == {"a", "c"}
+    w.toggles["c"].value = False
+    assert w.selected == ["a"] == toggled() and _chart_routers(w) == {"a"}
+    with pytest.raises(RouterlabError, match="unknown routers"):
+        w.selected = ["b", "nope"]
+    assert w.selected == ["a"] == toggled() and _chart_routers(w) == {"a"}  # refused whole
+
+
+def test_router_comparison_many_routers_long_curves():
+    """Nine routers x 600 queries: 5,400 curve points, over Altair's 5,000-row limit if not thinned."""
+    rng = np.random.default_rng(3)
+    n = 600
+    queries = pd.DataFrame({"prompt": [f"q{i}" for i in range(n)], "category": ["x"] * n})
+    o = Outcomes.from_arrays(
+        queries,
+        ["weak", "strong"],
+        quality=np.c_[rng.random(n) < 0.5, rng.random(n) < 0.9].astype(float),
+        cost=np.c_[np.full(n, 1e-5), np.full(n, 1e-3)],
+    )
+    scores = {f"r{i}": rng.random(n) for i in range(9)}
+    w = RW.RouterComparison(o, scores, n_boot=10)
+    spec = w.chart.chart.to_dict()  # raises MaxRowsError when the data is too long
+    curves = [
+        pd.DataFrame(d)
+        for d in spec["datasets"].values()
+        if d and {"router", "threshold"} <= d[0].keys()
+    ]
+    assert len(curves) == 1
+    per = curves[0].groupby("router")
+    assert set(per.groups) == set(scores)
+    assert per.size().max() <= 202 and per.size().min() >= 100  # thinned, not gutted
+    assert (per["share"].min() == 0).all() and (per["share"].max() == 1).all()  # endpoints kept
+    for k in scores:  # the thinned points lie on the full curve
+        c = w.curves[k]
+        drawn = curves[0][curves[0]["router"] == k]
+        assert np.interp(drawn["share"], c.share, c.quality) == pytest.approx(drawn["quality"])
+    w.selected = ["r0"]
+    assert _chart_routers(w) == {"r0"}
+
+
 def test_curve_band_covers_the_curve(table):
     o, score = table
     b = RW.curve_band(score, o.quality[:, 0], o.quality[:, 1], n_boot=200)
