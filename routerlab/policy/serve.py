@@ -523,8 +523,8 @@ class PolicyServer:
 
     def _cascade(self, decision: Decision, messages, params, info) -> tuple[Any, Decision]:
         """Run the cascade live: accept a stage's answer when its confidence clears the stage's
-        threshold (the router's own rule: clip(confidence, 0, 1) >= threshold), else escalate.
-        Tokens and cost of every stage tried are added up."""
+        threshold (the router's own ``confidence_score`` map: exp(mean logprob) >= threshold), else
+        escalate. Tokens and cost of every stage tried are added up."""
         from dataclasses import replace as _replace
 
         stages = self.policy.cascade_stages(decision.pii)

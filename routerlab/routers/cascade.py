@@ -3,8 +3,10 @@ threshold, otherwise escalate. The cost counts every stage tried (FrugalGPT, Aut
 
 Verifiers (param ``verifier``):
 
-- ``"confidence"``: the backend's own confidence, ``outcomes.confidence`` (e.g. mean token
-  probability from logprobs); unknown (nan) counts as 0, i.e. escalate.
+- ``"confidence"``: the backend's own confidence, ``outcomes.confidence``, as a probability: a column of
+  mean token log-probabilities (negative, as llama.cpp reports them) becomes ``exp(mean logprob)``, the
+  geometric-mean token probability; a column already in [0, 1] is kept
+  (:func:`routerlab.verifiers.to_probability`). Unknown (nan) counts as 0, i.e. escalate.
 - ``"judge"``: an LLM-judge score in [0, 1] per (query, model), read from the query column
   ``judge:<model>`` of the outcome table (add it with
   ``outcomes.queries["judge:gemma3-270m"] = scores`` or a long-format column of that name).
@@ -25,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import RouterlabError
+from ..verifiers import to_probability
 from . import features as F
 from .base import Queries, Router, as_queries
 
@@ -114,12 +117,23 @@ class CascadeRouter(Router):
         )
         return np.hstack([eq, ea, eq * ea])
 
+    @staticmethod
+    def confidence_score(confidence) -> np.ndarray:
+        """The confidence verifier's score in [0, 1]: each column of mean token log-probabilities
+        becomes ``exp(logprob)`` (a column already in [0, 1] is kept); unknown (nan) scores 0.
+
+        >>> CascadeRouter.confidence_score(np.array([-0.1, -2.0, np.nan])).round(3).tolist()
+        [0.905, 0.135, 0.0]
+        """
+        p = to_probability(confidence)
+        return np.clip(np.nan_to_num(p, nan=0.0), 0.0, 1.0)
+
     def _verifier_scores(self, outcomes, q: Queries) -> np.ndarray:
         """(n, S - 1) verifier scores in [0, 1] for the non-final stages."""
         stages = self.models_[:-1]
         if self.verifier == "confidence":
             conf = outcomes.confidence[:, [outcomes.col(m) for m in stages]]
-            return np.clip(np.nan_to_num(conf, nan=0.0), 0.0, 1.0)
+            return self.confidence_score(conf)
         if self.verifier == "judge":
             cols = []
             for m in stages:

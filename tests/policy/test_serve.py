@@ -246,7 +246,7 @@ def test_cascade_runs_live_and_counts_every_stage(split, edge_server, llama_serv
         "scenario:frontier": {"id": "cloud", "backend": "openai", "model": llama_server.alias,
                               "base_url": llama_server.base_url, "tier": "cloud", "price": "frontier"},
     }  # fmt: skip
-    # confidence is clipped to [0, 1]: threshold 0 accepts the first answer, 1.01 always escalates
+    # the confidence score is a probability in [0, 1]: threshold 0 accepts, 1.01 always escalates
     for thr, stages in [(0.0, ["edge"]), (1.01, ["edge", "cloud"])]:
         router = make_router(
             "cascade", models=["smollm2-135m", "scenario:frontier"], thresholds=[thr]

@@ -78,5 +78,25 @@ def test_cascade_on_support_desk(bundled):
     tried = r.stages_tried(test)
     cw, cs = test.cost[:, test.col(weak)], test.cost[:, test.col(strong)]
     np.testing.assert_allclose(res.cost, np.where(tried == 2, cw + cs, cw))
-    conf = np.nan_to_num(test.confidence[:, test.col(weak)])
+    # the recorded confidence is a mean token logprob: the verifier compares exp(logprob) to 0.5
+    conf = np.nan_to_num(np.exp(test.confidence[:, test.col(weak)]), nan=0.0)
     assert ((tried == 1) == (conf >= 0.5)).all()
+    assert (tried == 1).any() and (tried == 2).any()
+
+
+def test_confidence_verifier_reads_mean_logprob_as_probability(outcomes):
+    """outcomes.confidence holds mean token log-probabilities (negative); the verifier scores
+    exp(mean logprob), so a 0.5 threshold accepts exactly the answers with exp(conf) >= 0.5."""
+    from dataclasses import replace
+
+    rng = np.random.default_rng(3)
+    logprob = np.log(rng.uniform(0.05, 0.99, size=outcomes.quality.shape))
+    o = replace(outcomes.select_models(["weak", "strong"]), confidence=logprob[:, :2])
+    r = make_router("cascade", models=["weak", "strong"], thresholds=[0.5]).fit(o)
+    accept = np.exp(o.confidence[:, 0]) >= 0.5
+    assert accept.any() and (~accept).any()
+    np.testing.assert_array_equal(r.stages_tried(o) == 1, accept)
+    np.testing.assert_allclose(r.score(o)[:, 0], np.exp(o.confidence[:, 0]))
+    # a column already in [0, 1] keeps its meaning
+    probs = replace(o, confidence=np.exp(o.confidence))
+    np.testing.assert_array_equal(r.stages_tried(probs) == 1, accept)
