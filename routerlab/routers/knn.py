@@ -27,9 +27,28 @@ def quantize(e: np.ndarray) -> np.ndarray:
     return np.clip(np.round(np.asarray(e, dtype=float) * 127.0), -127, 127).astype(np.int8)
 
 
-def top_k_sim(query: np.ndarray, bank_q: np.ndarray, k: int):
-    """(similarities, indices) of the k most similar rows of ``bank_q`` (int8, scale 127) per query."""
-    bank = bank_q.astype(np.float32) / 127.0
+def dequantize(bank_q: np.ndarray) -> np.ndarray:
+    """float32 copy of an int8 bank (scale 127)."""
+    return bank_q.astype(np.float32) / 127.0
+
+
+def float_bank(router, name: str) -> np.ndarray:
+    """``dequantize(getattr(router, name))``, computed once per fitted or loaded bank and kept in a
+    private attribute (not part of the exported state)."""
+    bank_q = getattr(router, name)
+    cache = router.__dict__.setdefault("_float_banks", {})
+    hit = cache.get(name)
+    if hit is None or hit[0] is not bank_q:
+        hit = cache[name] = (bank_q, dequantize(bank_q))
+    return hit[1]
+
+
+def top_k_sim(query: np.ndarray, bank_q: np.ndarray, k: int, bank: np.ndarray | None = None):
+    """(similarities, indices) of the k most similar rows of ``bank_q`` (int8, scale 127) per query.
+
+    ``bank``: ``dequantize(bank_q)`` when the caller keeps it (saves a conversion per call)."""
+    if bank is None:
+        bank = dequantize(bank_q)
     k = min(k, len(bank))
     sims = np.empty((len(query), k), dtype=float)
     idx = np.empty((len(query), k), dtype=np.int64)
@@ -118,7 +137,7 @@ class KNNRouter(Router):
                 f"query embeddings have {e.shape[1]} dimensions, the router was fitted on "
                 f"{self.bank_.shape[1]}: use the same encoder"
             )
-        sims, idx = top_k_sim(e, self.bank_, int(self.k))
+        sims, idx = top_k_sim(e, self.bank_, int(self.k), bank=float_bank(self, "bank_"))
         w = np.exp((sims - sims.max(1, keepdims=True)) / float(self.temperature))
         prior = lookup(q.categories, self.cat_keys_, self.cat_values_, self.global_)
         if prior is None:

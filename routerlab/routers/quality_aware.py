@@ -172,7 +172,13 @@ class QualityAwareRouter(Router):
     def _score(self, queries: Queries) -> np.ndarray:
         """The inner score rescaled piecewise-linearly so that the category threshold maps to 0.5."""
         q = as_queries(queries)
-        s = self.inner_.score(q)
+        # route() and score() both score the same Queries: keep the last inner score
+        memo = self.__dict__.get("_inner_memo")
+        if memo is not None and memo[0] is q and memo[1] is self.inner_:
+            s = memo[2]
+        else:
+            s = self.inner_.score(q)
+            self._inner_memo = (q, self.inner_, s)
         t = lookup(q.categories, self.cat_keys_, self.cat_thresholds_, np.nan)
         if t is None:
             t = np.full(len(q), np.nan)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import RouterlabError
 from .base import Queries, Router, as_queries
-from .knn import quantize
+from .knn import float_bank, quantize
 
 
 class SemanticRouter(Router):
@@ -144,9 +144,21 @@ class SemanticRouter(Router):
             )
         return routes
 
+    def _route_cols(self) -> list[np.ndarray]:
+        """Utterance columns per route, computed once per fitted or loaded state (private)."""
+        hit = self.__dict__.get("_route_cols_cache")
+        if hit is None or hit[0] is not self.utt_route_ or len(hit[1]) != len(self.route_names_):
+            cols = [np.flatnonzero(self.utt_route_ == r) for r in range(len(self.route_names_))]
+            hit = self._route_cols_cache = (self.utt_route_, cols)
+        return hit[1]
+
     def _best_route(self, q: Queries):
+        # route() and score() both need this for the same Queries: keep the last answer
+        memo = self.__dict__.get("_best_memo")
+        if memo is not None and memo[0] is q and memo[1] is self.utt_emb_:
+            return memo[2]
         e = q.embeddings_for(self.encoder).astype(np.float32)
-        bank = self.utt_emb_.astype(np.float32) / 127.0
+        bank = float_bank(self, "utt_emb_")
         if e.shape[1] != bank.shape[1]:
             raise RouterlabError(
                 "query embeddings do not match the encoder the router was fitted with"
@@ -154,11 +166,12 @@ class SemanticRouter(Router):
         s = e @ bank.T  # (n, U)
         n_routes = len(self.route_names_)
         per_route = np.full((len(e), n_routes), -np.inf)
-        for r in range(n_routes):
-            cols = np.flatnonzero(self.utt_route_ == r)
+        for r, cols in enumerate(self._route_cols()):
             per_route[:, r] = s[:, cols].max(axis=1)
         best = np.argmax(per_route, axis=1)
-        return best, per_route[np.arange(len(e)), best].astype(float)
+        out = best, per_route[np.arange(len(e)), best].astype(float)
+        self._best_memo = (q, self.utt_emb_, out)
+        return out
 
     def _decide(self, q: Queries):
         best, sim = self._best_route(q)

@@ -15,7 +15,7 @@ from ..errors import RouterlabError
 from . import features as F
 from .base import Queries, Router
 from .category import lookup
-from .knn import quantize, top_k_sim
+from .knn import float_bank, quantize, top_k_sim
 from .mf import relative_costs
 
 
@@ -124,7 +124,7 @@ class UtilityRouter(Router):
                 raise RouterlabError(
                     "query embeddings do not match the encoder the router was fitted with"
                 )
-            sims, idx = top_k_sim(E, self.bank_, int(self.k))
+            sims, idx = top_k_sim(E, self.bank_, int(self.k), bank=float_bank(self, "bank_"))
             w = np.exp((sims - sims.max(1, keepdims=True)) / float(self.temperature))
             s = float(self.shrinkage)
             num = np.einsum("nk,nkm->nm", w, self.bank_quality_[idx]) + s * prior
