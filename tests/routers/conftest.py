@@ -7,7 +7,7 @@ test with the real encoder.
 from __future__ import annotations
 
 import pytest
-from router_data import fake_embed, make_outcomes
+from router_data import auc, fake_embed, make_outcomes  # noqa: F401
 
 from routerlab.outcomes import Outcomes
 from routerlab.routers import base
@@ -40,19 +40,3 @@ def bundled():
         pytest.skip(f"bundled support-desk outcomes unavailable: {exc}")
     train, test = o.train_test_split(0.3, seed=0)
     return train, test, "scenario:frontier", "smollm2-135m"
-
-
-def auc(score, label) -> float:
-    """Probability that a random positive outranks a random negative (ties count half)."""
-    import numpy as np
-
-    score = np.asarray(score, dtype=float)
-    pos = np.asarray(label, dtype=bool)
-    order = np.argsort(score, kind="stable")
-    s = score[order]
-    ranks = np.empty(len(s))
-    # average ranks over ties
-    _, start, counts = np.unique(s, return_index=True, return_counts=True)
-    avg = start + (counts + 1) / 2.0
-    ranks[order] = np.repeat(avg, counts)
-    return float((ranks[pos].sum() - pos.sum() * (pos.sum() + 1) / 2) / (pos.sum() * (~pos).sum()))

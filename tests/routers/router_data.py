@@ -84,3 +84,19 @@ def make_outcomes(n: int = 150, seed: int = 0) -> Outcomes:
         responses=responses,
         name="synthetic",
     )
+
+
+def auc(score, label) -> float:
+    """Probability that a random positive outranks a random negative (ties count half)."""
+    import numpy as np
+
+    score = np.asarray(score, dtype=float)
+    pos = np.asarray(label, dtype=bool)
+    order = np.argsort(score, kind="stable")
+    s = score[order]
+    ranks = np.empty(len(s))
+    # average ranks over ties
+    _, start, counts = np.unique(s, return_index=True, return_counts=True)
+    avg = start + (counts + 1) / 2.0
+    ranks[order] = np.repeat(avg, counts)
+    return float((ranks[pos].sum() - pos.sum() * (pos.sum() + 1) / 2) / (pos.sum() * (~pos).sum()))

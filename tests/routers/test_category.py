@@ -29,7 +29,7 @@ def test_category_smoothing_and_unknown_category(outcomes):
 
 
 def test_category_on_support_desk(bundled):
-    from conftest import auc
+    from router_data import auc
 
     train, test, strong, weak = bundled
     r = make_router("category", alpha=0.0, strong=strong, weak=weak).fit(train)

@@ -38,7 +38,7 @@ def test_bad_members(outcomes):
 
 @pytest.mark.slow
 def test_ensemble_on_support_desk(bundled):
-    from conftest import auc
+    from router_data import auc
 
     train, test, strong, weak = bundled
     r = make_router("ensemble", strong=strong, weak=weak).fit(train)

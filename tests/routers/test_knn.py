@@ -62,7 +62,7 @@ def test_knn_with_the_real_encoder(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_knn_on_support_desk(bundled):
-    from conftest import auc
+    from router_data import auc
 
     train, test, strong, weak = bundled
     r = make_router("knn", strong=strong, weak=weak).fit(train)

@@ -91,7 +91,7 @@ def test_logistic_with_the_real_encoder(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_logistic_on_support_desk(bundled):
-    from conftest import auc
+    from router_data import auc
 
     train, test, strong, weak = bundled
     gap = test.quality[:, test.col(strong)] - test.quality[:, test.col(weak)]

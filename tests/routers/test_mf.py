@@ -24,7 +24,7 @@ def test_mf_cost_weight_shifts_choices_to_cheaper_models(outcomes, fake_embeddin
 
 @pytest.mark.slow
 def test_mf_on_support_desk_four_models(bundled):
-    from conftest import auc
+    from router_data import auc
 
     train, test, strong, weak = bundled
     r = make_router("mf").fit(train)
