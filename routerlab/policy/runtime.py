@@ -45,6 +45,36 @@ DEFAULT_PII_PATTERNS: dict[str, str] = {
 }
 
 
+# ------------------------------------------------------------------ fast exact PII pre-check
+# Every default pattern needs a literal a plain substring test can find once digits read "0" and
+# whitespace reads " " (ASCII text only: other text goes straight to the regexes):
+#   email      "@"
+#   phone      "+0", "(000)", or "000", an optional ")", one of " .-", then "000"
+#   card       "0000 0000" or "0000-0000" (so the phone test covers it)
+#   account_id "0000" and one of "cct", "ccount", "ustomer", "ember", "lient" (any case) or "AC".
+# A text without its literal cannot match the pattern, so skipping the regex there changes no
+# answer; only texts that pass are searched. tests/policy/test_runtime.py checks this by fuzzing.
+_ASCII_MAP = bytes(
+    ord("0") if re.match(r"\d", chr(c)) else ord(" ") if re.match(r"\s", chr(c)) else c
+    for c in range(256)
+)
+#: after _ASCII_MAP: "." and "-" read " " and ")" is deleted, so "000)?[ .-]000" shows as "000 000"
+_SEP_MAP = bytes(ord(" ") if c in b".-" else c for c in range(256))
+_ACCOUNT_WORDS = (b"cct", b"ccount", b"ustomer", b"ember", b"lient")
+
+
+def _ascii_needs(text: str) -> dict[str, bool]:
+    b = text.encode("ascii").translate(_ASCII_MAP)
+    if b"000" not in b:  # phone, card and account id all need three digits in a row
+        return {"email": b"@" in b, "phone": False, "card": False, "account_id": False}
+    phone = b"+0" in b or b"(000)" in b or b"000 000" in b.translate(_SEP_MAP, b")")
+    account = b"0000" in b and (b"AC" in b or any(w in b.lower() for w in _ACCOUNT_WORDS))
+    return {"email": b"@" in b, "phone": phone, "card": phone, "account_id": account}
+
+
+_DEFAULT_NEEDS = ("email", "phone", "card", "account_id")
+
+
 @dataclass(frozen=True)
 class Decision:
     """Where one request goes: the policy model id, the router's score and a readable reason."""
@@ -121,8 +151,23 @@ class PiiDetector:
             raise PolicyError(
                 f"rules: a PII pattern is not a valid regular expression ({exc})"
             ) from None
+        # cheap necessary conditions of the default patterns (a text without them cannot match):
+        # skipping the full search there changes no answer and saves most of the regex time
+        self._needs = {
+            k
+            for k, v in self.patterns.items()
+            if k in _DEFAULT_NEEDS and DEFAULT_PII_PATTERNS[k] == v
+        }
 
     def detect(self, text: str) -> str | None:
+        if self._needs and text.isascii():
+            need = _ascii_needs(text)
+            for name, rx in self._compiled:
+                if name in self._needs and not need[name]:
+                    continue  # a default pattern cannot match without its literal
+                if rx.search(text):
+                    return name
+            return None
         for name, rx in self._compiled:
             if rx.search(text):
                 return name
@@ -375,28 +420,16 @@ class Policy:
             pii, why = found is not None, f"detected: {found}"
         else:
             pii, why = False, ""
-        q = self._queries(
-            [text],
-            None if category is None else [category],
-            np.array([pii]),
-            None if embedding is None else np.asarray(embedding, dtype=np.float32).reshape(1, -1),
-        )
-        r = self.router
         if self.is_cascade:
             return self._cascade_decision(pii, why)
-        if self._plain_route:  # the scalar form of Router.route (same comparison, no array work)
-            sc = r.score(q)
-            if r.multi_model:
-                j = int(np.argmax(sc[0]))
-                col, s = self._router_models[j], float(sc[0, j])
-            else:
-                s = float(sc[0])
-                t = self.threshold if threshold is None else threshold
-                col = self._router_models[1] if s >= t else self._router_models[0]
-        else:
-            cols, scores = self._decide(q, threshold)
-            col = cols[0]
-            s = float(scores[0]) if len(scores) and np.isfinite(scores[0]) else None
+        if embedding is not None:
+            embedding = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        elif self.needs_embeddings:
+            embedding = self.embed([text])[0]
+        # the router's one-query path: the same decision as ``route`` on a one-row batch
+        col, s = self.router.route_one(text, category, pii, embedding, threshold)
+        if s is not None and s != s:  # nan: no score
+            s = None
         mid = self._col_to_id[col]
         reason = self._reason(col, s, threshold)
         if pii and self.pii_rule is not None and mid not in self._allow:

@@ -145,6 +145,16 @@ class Queries:
         return np.zeros(len(self), dtype=bool) if self.contains_pii is None else self.contains_pii
 
 
+def _one_query(prompt, category, contains_pii, embedding) -> Queries:
+    """A one-row :class:`Queries` (the generic path of :meth:`Router.score_one`)."""
+    return Queries(
+        [prompt],
+        None if category is None else [category],
+        [bool(contains_pii)],
+        None if embedding is None else np.asarray(embedding, dtype=np.float32).reshape(1, -1),
+    )
+
+
 def as_queries(x) -> Queries:
     """Accept a :class:`Queries`, an Outcomes table, or a list of prompt strings."""
     if isinstance(x, Queries):
@@ -444,6 +454,48 @@ class Router:
             return models[np.argmax(s, axis=1)]
         t = self.threshold if threshold is None else threshold
         return np.where(s >= t, models[1], models[0]).astype(object)
+
+    # ----------------------------------------------------------------- one query (live traffic)
+    def score_one(
+        self,
+        prompt: str,
+        category: str | None = None,
+        contains_pii: bool = False,
+        embedding: np.ndarray | None = None,
+    ):
+        """The score of one query: a float (binary routers) or an (M,) array (multi-model).
+
+        Same number as ``score`` on a one-row :class:`Queries`; routers override it with a scalar
+        path when that is faster (the production runtime routes one request at a time).
+        """
+        s = self.score(_one_query(prompt, category, contains_pii, embedding))
+        return s[0] if self.multi_model else float(s[0])
+
+    def route_one(
+        self,
+        prompt: str,
+        category: str | None = None,
+        contains_pii: bool = False,
+        embedding: np.ndarray | None = None,
+        threshold: float | None = None,
+    ) -> tuple[str, float | None]:
+        """(model, score) of one query: the decision ``route`` makes, with the score it compared
+        (multi-model routers: the chosen model's utility; None when the router has no score)."""
+        s = self.score_one(prompt, category, contains_pii, embedding)
+        if self.multi_model:
+            j = int(np.argmax(s))
+            return self.models_[j], float(s[j])
+        t = self.threshold if threshold is None else threshold
+        return (self.models_[1] if s >= t else self.models_[0]), s
+
+    def _derived(self, name: str, source: Any, build):
+        """A private cache rebuilt when ``source`` (a fitted attribute) is replaced: lookup tables
+        for the one-query path, never part of the exported state."""
+        cache = self.__dict__.setdefault("_derived_cache", {})
+        hit = cache.get(name)
+        if hit is None or hit[0] is not source:
+            hit = cache[name] = (source, build())
+        return hit[1]
 
     def simulate(self, outcomes, threshold: float | None = None):
         """Route every query of ``outcomes`` and return the evaluation's RoutingResult."""

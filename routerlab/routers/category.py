@@ -40,6 +40,17 @@ def lookup(
     return out
 
 
+def table_get(router, name: str, keys, values: np.ndarray, key, default: float) -> float:
+    """One-key :func:`lookup`: ``values[keys.index(key)]`` or ``default``, via a dict the router
+    keeps privately (rebuilt when ``values`` is replaced)."""
+
+    def build():
+        return dict(zip(map(str, keys), np.asarray(values).tolist(), strict=True))
+
+    table = router._derived(name, values, build)
+    return table.get(str(key), default)
+
+
 class CategoryRouter(Router):
     """Score = (expected quality gain of the strong model in the query's category + 1) / 2.
 
@@ -99,3 +110,10 @@ class CategoryRouter(Router):
 
     def _score(self, queries: Queries) -> np.ndarray:
         return np.clip((self.expected_gain(queries) + 1.0) / 2.0, 0.0, 1.0)
+
+    def score_one(self, prompt, category=None, contains_pii=False, embedding=None) -> float:
+        self._check_fitted()
+        g = self.global_
+        if category is not None:
+            g = table_get(self, "values", self.categories_, self.values_, category, g)
+        return min(max((g + 1.0) / 2.0, 0.0), 1.0)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import RouterlabError
 from .base import Queries, Router
-from .category import lookup, smoothed_means
+from .category import lookup, smoothed_means, table_get
 
 _CHUNK = 2048
 
@@ -63,6 +63,30 @@ def top_k_sim(query: np.ndarray, bank_q: np.ndarray, k: int, bank: np.ndarray | 
         sims[a : a + _CHUNK] = ps
         idx[a : a + _CHUNK] = part
     return sims, idx
+
+
+def one_embedding(prompt: str, embedding, encoder: str | None, dim: int) -> np.ndarray:
+    """One query's float32 embedding (computed when not given), checked against the bank's width."""
+    if embedding is None:
+        from . import base  # looked up at call time: tests swap in a fake encoder
+
+        e = base._embed_texts([prompt], encoder)[0]
+    else:
+        e = np.asarray(embedding, dtype=np.float32).reshape(-1)
+    if e.shape[0] != dim:
+        raise RouterlabError(
+            f"query embeddings have {e.shape[0]} dimensions, the router was fitted on "
+            f"{dim}: use the same encoder"
+        )
+    return e
+
+
+def top_k_one(e: np.ndarray, bank: np.ndarray, k: int):
+    """:func:`top_k_sim` for one query: (similarities as float64, indices) of its k nearest rows."""
+    s = bank @ e
+    k = min(k, len(s))
+    part = np.argpartition(-s, k - 1)[:k] if k < len(s) else np.arange(len(s))
+    return s[part].astype(np.float64), part
 
 
 class KNNRouter(Router):
@@ -147,3 +171,16 @@ class KNNRouter(Router):
 
     def _score(self, queries: Queries) -> np.ndarray:
         return np.clip((self.predict_gain(queries) + 1.0) / 2.0, 0.0, 1.0)
+
+    def score_one(self, prompt, category=None, contains_pii=False, embedding=None) -> float:
+        """:meth:`predict_gain` and the score for one query, without batch bookkeeping."""
+        self._check_fitted()
+        e = one_embedding(prompt, embedding, self.encoder, self.bank_.shape[1])
+        sims, idx = top_k_one(e, float_bank(self, "bank_"), int(self.k))
+        w = np.exp((sims - sims.max()) / float(self.temperature))
+        prior = self.global_
+        if category is not None:
+            prior = table_get(self, "cat", self.cat_keys_, self.cat_values_, category, prior)
+        a = float(self.shrinkage)
+        gain = ((w * self.gain_[idx]).sum() + a * prior) / (w.sum() + a)
+        return min(max((float(gain) + 1.0) / 2.0, 0.0), 1.0)
