@@ -422,9 +422,7 @@ class Policy:
             pii, why = False, ""
         if self.is_cascade:
             return self._cascade_decision(pii, why)
-        if embedding is not None:
-            embedding = np.asarray(embedding, dtype=np.float32).reshape(-1)
-        elif self.needs_embeddings:
+        if embedding is None and self.needs_embeddings:
             embedding = self.embed([text])[0]
         # the router's one-query path: the same decision as ``route`` on a one-row batch
         col, s = self.router.route_one(text, category, pii, embedding, threshold)

@@ -211,6 +211,18 @@ class EdgeCloudRouter(Router):
         s = self.inner_.score(queries)
         return np.where(queries.pii(), 0.0, s)
 
+    def score_one(self, prompt, category=None, contains_pii=False, embedding=None) -> float:
+        self._check_fitted()
+        if contains_pii:
+            return 0.0
+        return float(self.inner_.score_one(prompt, category, contains_pii, embedding))
+
+    def route_one(self, prompt, category=None, contains_pii=False, embedding=None, threshold=None):
+        s = self.score_one(prompt, category, contains_pii, embedding)
+        t = self.threshold_ if threshold is None else threshold
+        edge, cloud = self.models_
+        return (cloud if s >= t and not contains_pii else edge), s
+
     def route(self, queries, threshold: float | None = None) -> np.ndarray:
         q = as_queries(queries)
         s = self.score(q)

@@ -55,3 +55,11 @@ class FixedRouter(Router):
     def route(self, queries, threshold: float | None = None) -> np.ndarray:
         n = len(self.score(queries))
         return np.full(n, self.model_, dtype=object)
+
+    def score_one(self, prompt, category=None, contains_pii=False, embedding=None) -> float:
+        self._check_fitted()
+        return 1.0 if self.model_ == self.models_[1] else 0.0
+
+    def route_one(self, prompt, category=None, contains_pii=False, embedding=None, threshold=None):
+        s = self.score_one(prompt)
+        return self.model_, s

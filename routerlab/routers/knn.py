@@ -54,10 +54,11 @@ def top_k_sim(query: np.ndarray, bank_q: np.ndarray, k: int, bank: np.ndarray | 
     idx = np.empty((len(query), k), dtype=np.int64)
     for a in range(0, len(query), _CHUNK):
         s = query[a : a + _CHUNK].astype(np.float32) @ bank.T
+        m = s.shape[1]
         part = (
-            np.argpartition(-s, k - 1, axis=1)[:, :k]
-            if k < s.shape[1]
-            else np.tile(np.arange(s.shape[1]), (len(s), 1))
+            s.argpartition(m - k, axis=1)[:, m - k :]
+            if k < m
+            else np.tile(np.arange(m), (len(s), 1))
         )
         ps = np.take_along_axis(s, part, axis=1)
         sims[a : a + _CHUNK] = ps
@@ -71,6 +72,8 @@ def one_embedding(prompt: str, embedding, encoder: str | None, dim: int) -> np.n
         from . import base  # looked up at call time: tests swap in a fake encoder
 
         e = base._embed_texts([prompt], encoder)[0]
+    elif type(embedding) is np.ndarray and embedding.dtype == np.float32 and embedding.ndim == 1:
+        e = embedding
     else:
         e = np.asarray(embedding, dtype=np.float32).reshape(-1)
     if e.shape[0] != dim:
@@ -84,9 +87,16 @@ def one_embedding(prompt: str, embedding, encoder: str | None, dim: int) -> np.n
 def top_k_one(e: np.ndarray, bank: np.ndarray, k: int):
     """:func:`top_k_sim` for one query: (similarities as float64, indices) of its k nearest rows."""
     s = bank @ e
-    k = min(k, len(s))
-    part = np.argpartition(-s, k - 1)[:k] if k < len(s) else np.arange(len(s))
+    m = len(s)
+    part = s.argpartition(m - k)[m - k :] if k < m else np.arange(m)
     return s[part].astype(np.float64), part
+
+
+def weights_one(sims: np.ndarray, temperature: float) -> np.ndarray:
+    """``exp((sims - max) / temperature)`` in place (``sims`` is a scratch copy)."""
+    np.subtract(sims, sims.max(), out=sims)
+    np.divide(sims, temperature, out=sims)
+    return np.exp(sims, out=sims)
 
 
 class KNNRouter(Router):
@@ -177,10 +187,10 @@ class KNNRouter(Router):
         self._check_fitted()
         e = one_embedding(prompt, embedding, self.encoder, self.bank_.shape[1])
         sims, idx = top_k_one(e, float_bank(self, "bank_"), int(self.k))
-        w = np.exp((sims - sims.max()) / float(self.temperature))
+        w = weights_one(sims, float(self.temperature))
         prior = self.global_
         if category is not None:
             prior = table_get(self, "cat", self.cat_keys_, self.cat_values_, category, prior)
         a = float(self.shrinkage)
-        gain = ((w * self.gain_[idx]).sum() + a * prior) / (w.sum() + a)
+        gain = (np.dot(w, self.gain_[idx]) + a * prior) / (w.sum() + a)
         return min(max((float(gain) + 1.0) / 2.0, 0.0), 1.0)

@@ -16,8 +16,9 @@ import numpy as np
 
 from ..errors import RouterlabError
 from .base import Queries, Router
-from .category import lookup
+from .category import lookup, table_get
 from .features import sigmoid
+from .knn import one_embedding
 
 
 def relative_costs(outcomes, models) -> np.ndarray:
@@ -168,3 +169,16 @@ class MFRouter(Router):
 
     def _score(self, queries: Queries) -> np.ndarray:
         return self.predict_quality(queries) - float(self.cost_weight) * self.rel_cost_
+
+    def score_one(self, prompt, category=None, contains_pii=False, embedding=None) -> np.ndarray:
+        """:meth:`predict_quality` minus the cost term for one query."""
+        self._check_fitted()
+        e = one_embedding(prompt, embedding, self.encoder, self.proj_.shape[1]).astype(float)
+        logit = self.model_vecs_ @ (self.proj_ @ e) + self.bias_
+        if self.cat_keys_ and category is not None:
+            ci = int(
+                table_get(self, "ci", self.cat_keys_, np.arange(len(self.cat_keys_)), category, -1)
+            )
+            if ci >= 0:
+                logit = logit + self.cat_bias_[ci]
+        return sigmoid(logit) - float(self.cost_weight) * self.rel_cost_

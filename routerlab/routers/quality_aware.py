@@ -17,13 +17,14 @@ router's own threshold).
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 
 from ..errors import RouterlabError
 from .base import Queries, Router, as_queries
-from .category import lookup
+from .category import lookup, table_get
 
 _ALL_WEAK = 2.0  # inner scores lie in [0, 1]
 
@@ -191,3 +192,23 @@ class QualityAwareRouter(Router):
     def route(self, queries, threshold: float | None = None) -> np.ndarray:
         """Per-category thresholds are built into the score: the cut is at 0.5 unless overridden."""
         return super().route(queries, 0.5 if threshold is None else threshold)
+
+    def score_one(self, prompt, category=None, contains_pii=False, embedding=None) -> float:
+        """:meth:`_score` for one query, in scalar arithmetic (the same operations)."""
+        self._check_fitted()
+        s = float(self.inner_.score_one(prompt, category, contains_pii, embedding))
+        t = math.nan
+        if category is not None:
+            t = table_get(self, "thr", self.cat_keys_, self.cat_thresholds_, category, t)
+        if math.isnan(t):
+            t = float(self.threshold)
+        if s >= t:
+            v = max(0.5 + 0.5 * (s - t) / (1.0 - t) if t < 1 else 1.0, 0.5)
+        else:
+            v = min(0.5 * s / t if t > 0 else 0.5, 0.5 - 1e-9)
+        return min(max(v, 0.0), 1.0)
+
+    def route_one(self, prompt, category=None, contains_pii=False, embedding=None, threshold=None):
+        return super().route_one(
+            prompt, category, contains_pii, embedding, 0.5 if threshold is None else threshold
+        )

@@ -43,3 +43,7 @@ class RandomRouter(Router):
 
     def _score(self, queries: Queries) -> np.ndarray:
         return _unit_hash(queries.prompts, self.seed)
+
+    def score_one(self, prompt, category=None, contains_pii=False, embedding=None) -> float:
+        self._check_fitted()
+        return float(_unit_hash([prompt], self.seed)[0])

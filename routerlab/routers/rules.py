@@ -80,6 +80,36 @@ def rule_mask(cond: dict, queries: Queries) -> np.ndarray:
     return m
 
 
+def _compile(cond: dict) -> tuple:
+    """(keyword pattern, regex pattern, category names) of one rule, compiled once."""
+    kw = rx = cats = None
+    if "keywords" in cond:
+        kws = [cond["keywords"]] if isinstance(cond["keywords"], str) else list(cond["keywords"])
+        kw = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in kws) + r")\b", re.IGNORECASE)
+    if "regex" in cond:
+        rx = re.compile(cond["regex"], re.IGNORECASE)
+    if "category" in cond:
+        c = cond["category"]
+        cats = {c} if isinstance(c, str) else set(c)
+    return kw, rx, cats
+
+
+def rule_hits_one(cond: dict, compiled: tuple, prompt: str, category, pii: bool) -> bool:
+    """:func:`rule_mask` for one query."""
+    kw, rx, cats = compiled
+    if kw is not None and not kw.search(prompt):
+        return False
+    if rx is not None and not rx.search(prompt):
+        return False
+    if "min_chars" in cond and not len(prompt) >= float(cond["min_chars"]):
+        return False
+    if "max_chars" in cond and not len(prompt) <= float(cond["max_chars"]):
+        return False
+    if "pii" in cond and bool(pii) != bool(cond["pii"]):
+        return False
+    return cats is None or (category is not None and str(category) in cats)
+
+
 class RulesRouter(Router):
     """First matching rule wins; otherwise ``default``.
 
@@ -176,3 +206,18 @@ class RulesRouter(Router):
 
         self._check_fitted()
         return self._decide(as_queries(queries))
+
+    def route_one(self, prompt, category=None, contains_pii=False, embedding=None, threshold=None):
+        """The first matching rule's model (score 1.0: the one-hot score of :meth:`score`)."""
+        self._check_fitted()
+        compiled = self._derived(
+            "compiled", self.rules_, lambda: [_compile(r["if"]) for r in self.rules_]
+        )
+        for r, c in zip(self.rules_, compiled, strict=True):
+            if rule_hits_one(r["if"], c, prompt, category, contains_pii):
+                return r["model"], 1.0
+        return self.default_, 1.0
+
+    def score_one(self, prompt, category=None, contains_pii=False, embedding=None):
+        d, _ = self.route_one(prompt, category, contains_pii)
+        return np.array([1.0 if m == d else 0.0 for m in self.models_])

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import RouterlabError
 from .base import Queries, Router, as_queries
-from .knn import float_bank, quantize
+from .knn import float_bank, one_embedding, quantize
 
 
 class SemanticRouter(Router):
@@ -195,6 +195,33 @@ class SemanticRouter(Router):
     def route(self, queries, threshold: float | None = None) -> np.ndarray:
         self._check_fitted()
         return self._decide(as_queries(queries))[0]
+
+    def _decide_one(self, prompt, embedding):
+        """(model, best route, margin) of one query: :meth:`_decide` without batch bookkeeping."""
+        self._check_fitted()
+        e = one_embedding(prompt, embedding, self.encoder, self.utt_emb_.shape[1])
+        s = float_bank(self, "utt_emb_") @ e
+        per_route = [s[cols].max() if len(cols) else -np.inf for cols in self._route_cols()]
+        best = int(np.argmax(per_route))
+        margin = float(per_route[best]) - self.thresholds_[best]
+        model = self.route_models_[best] if margin >= 0 else self.default_
+        return model, best, margin
+
+    def score_one(self, prompt, category=None, contains_pii=False, embedding=None):
+        _, best, margin = self._decide_one(prompt, embedding)
+        out = np.zeros(len(self.models_))
+        cols = {m: j for j, m in enumerate(self.models_)}
+        out[cols[self.default_]] = 0.5
+        own = cols[self.route_models_[best]]
+        if own != cols[self.default_]:
+            out[own] = 0.5 + margin / 2
+        return out
+
+    def route_one(self, prompt, category=None, contains_pii=False, embedding=None, threshold=None):
+        model, best, margin = self._decide_one(prompt, embedding)
+        if model == self.default_:
+            return model, 0.5
+        return model, 0.5 + margin / 2
 
     def to_semantic_router(
         self, encoder_name: str = "sentence-transformers/all-MiniLM-L6-v2"

@@ -14,8 +14,8 @@ import numpy as np
 from ..errors import RouterlabError
 from . import features as F
 from .base import Queries, Router
-from .category import lookup
-from .knn import float_bank, quantize, top_k_sim
+from .category import lookup, table_get
+from .knn import float_bank, one_embedding, quantize, top_k_one, top_k_sim, weights_one
 from .mf import relative_costs
 
 
@@ -134,3 +134,28 @@ class UtilityRouter(Router):
 
     def _score(self, queries: Queries) -> np.ndarray:
         return self.predict_quality(queries) - float(self.lam) * self.rel_cost_
+
+    def score_one(self, prompt, category=None, contains_pii=False, embedding=None) -> np.ndarray:
+        """:meth:`predict_quality` minus the cost term for one query."""
+        self._check_fitted()
+        ci = -1
+        if category is not None:
+            ci = int(
+                table_get(self, "ci", self.cat_keys_, np.arange(len(self.cat_keys_)), category, -1)
+            )
+        prior = self.cat_quality_[ci] if ci >= 0 else self.global_quality_
+        if self.predictor == "knn":
+            e = one_embedding(prompt, embedding, self.encoder, self.bank_.shape[1])
+            sims, idx = top_k_one(e, float_bank(self, "bank_"), int(self.k))
+            w = weights_one(sims, float(self.temperature))
+            s = float(self.shrinkage)
+            pred = (w @ self.bank_quality_[idx] + s * prior) / (w.sum() + s)
+        else:
+            d = self.coef_.shape[1] - 1 - len(self.cat_keys_)
+            e = one_embedding(prompt, embedding, self.encoder, d).astype(float)
+            x = np.zeros(self.coef_.shape[1] - 1)
+            x[:d] = e
+            if ci >= 0:
+                x[d + ci] = 1.0
+            pred = self.coef_[:, 1:] @ x + self.coef_[:, 0]
+        return pred - float(self.lam) * self.rel_cost_

@@ -100,3 +100,35 @@ def auc(score, label) -> float:
     avg = start + (counts + 1) / 2.0
     ranks[order] = np.repeat(avg, counts)
     return float((ranks[pos].sum() - pos.sum() * (pos.sum() + 1) / 2) / (pos.sum() * (~pos).sum()))
+
+
+def check_one_query_path(r, test):
+    """``route_one`` / ``score_one`` (the runtime's live path) agree with ``route`` / ``score`` on
+    every query of ``test``: with and without a precomputed embedding, with a threshold override,
+    and without a category."""
+    from routerlab.routers import Queries
+
+    q = Queries.from_outcomes(test)
+    emb = q.embeddings_for() if getattr(r, "needs_embeddings", False) else None
+    want_cols, want_s = r.route(q), r.score(q)
+    thr = None if r.multi_model else 0.3
+    want_thr = None if thr is None else r.route(q, threshold=thr)
+    for i in range(len(q)):
+        args = (q.prompts[i], q.categories[i], bool(q.contains_pii[i]))
+        for e in (None, emb[i]) if emb is not None else (None,):
+            col, s = r.route_one(*args, embedding=e)
+            assert col == want_cols[i], (i, col, want_cols[i])
+            one = r.score_one(*args, embedding=e)
+            # float32 similarity sums may differ in the last bits between batch sizes (BLAS)
+            np.testing.assert_allclose(one, want_s[i], rtol=0, atol=1e-6)
+        if thr is not None:
+            assert (
+                r.route_one(*args, embedding=None if emb is None else emb[i], threshold=thr)[0]
+                == want_thr[i]
+            )
+    # without a category the router falls back to its category-free estimate, as in a batch
+    nocat = Queries(q.prompts[:5], None, q.contains_pii[:5], None if emb is None else emb[:5])
+    for i in range(5):
+        col, _ = r.route_one(q.prompts[i], None, bool(q.contains_pii[i]),
+                             None if emb is None else emb[i])  # fmt: skip
+        assert col == r.route(nocat)[i]

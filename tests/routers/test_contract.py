@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from router_data import make_outcomes
+from router_data import check_one_query_path, make_outcomes
 
 from routerlab.errors import NotFittedError, RouterlabError
 from routerlab.routers import REGISTRY, Router, make_router, router_from_dict
@@ -66,7 +66,7 @@ def test_router_contract(kind, fake_embeddings):
 
     # the one-query path (production's live traffic) makes the same decisions with the same scores
     if kind not in ("oracle", "cascade"):  # these read answers from the table: no live path
-        _check_one_query_path(back, test)
+        check_one_query_path(back, test)
 
     # refit replaces state; clone is unfitted
     assert not r.clone().is_fitted
@@ -95,32 +95,3 @@ def test_binary_routers_reject_bad_models(kind, fake_embeddings):
 def test_every_router_rejects_a_one_model_table(kind, fake_embeddings):
     with pytest.raises(RouterlabError, match="at least two models"):
         make_router(kind).fit(make_outcomes(30).select_models(["strong"]))
-
-
-def _check_one_query_path(r, test):
-    from routerlab.routers import Queries
-
-    q = Queries.from_outcomes(test)
-    emb = q.embeddings_for() if getattr(r, "needs_embeddings", False) else None
-    want_cols, want_s = r.route(q), r.score(q)
-    thr = None if r.multi_model else 0.3
-    want_thr = None if thr is None else r.route(q, threshold=thr)
-    for i in range(len(q)):
-        args = (q.prompts[i], q.categories[i], bool(q.contains_pii[i]))
-        for e in (None, emb[i]) if emb is not None else (None,):
-            col, s = r.route_one(*args, embedding=e)
-            assert col == want_cols[i], (i, col, want_cols[i])
-            one = r.score_one(*args, embedding=e)
-            # float32 similarity sums may differ in the last bits between batch sizes (BLAS)
-            np.testing.assert_allclose(one, want_s[i], rtol=0, atol=1e-6)
-        if thr is not None:
-            assert (
-                r.route_one(*args, embedding=None if emb is None else emb[i], threshold=thr)[0]
-                == want_thr[i]
-            )
-    # without a category the router falls back to its category-free estimate, as in a batch
-    nocat = Queries(q.prompts[:5], None, q.contains_pii[:5], None if emb is None else emb[:5])
-    for i in range(5):
-        col, _ = r.route_one(q.prompts[i], None, bool(q.contains_pii[i]),
-                             None if emb is None else emb[i])  # fmt: skip
-        assert col == r.route(nocat)[i]
