@@ -17,8 +17,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -51,7 +51,8 @@ DEFAULT_PII_PATTERNS: dict[str, str] = {
 #   email      "@"
 #   phone      "+0", "(000)", or "000", an optional ")", one of " .-", then "000"
 #   card       "0000 0000" or "0000-0000" (so the phone test covers it)
-#   account_id "0000" and one of "cct", "ccount", "ustomer", "ember", "lient" (any case) or "AC".
+#   account_id "0000" and one of "cc" (of "cct" / "ccount"), "ustomer", "ember", "lient" (any
+#              case), or "AC".
 # A text without its literal cannot match the pattern, so skipping the regex there changes no
 # answer; only texts that pass are searched. tests/policy/test_runtime.py checks this by fuzzing.
 _ASCII_MAP = bytes(
@@ -60,7 +61,6 @@ _ASCII_MAP = bytes(
 )
 #: after _ASCII_MAP: "." and "-" read " " and ")" is deleted, so "000)?[ .-]000" shows as "000 000"
 _SEP_MAP = bytes(ord(" ") if c in b".-" else c for c in range(256))
-_ACCOUNT_WORDS = (b"cct", b"ccount", b"ustomer", b"ember", b"lient")
 
 
 def _ascii_needs(text: str) -> dict[str, bool]:
@@ -68,16 +68,22 @@ def _ascii_needs(text: str) -> dict[str, bool]:
     if b"000" not in b:  # phone, card and account id all need three digits in a row
         return {"email": b"@" in b, "phone": False, "card": False, "account_id": False}
     phone = b"+0" in b or b"(000)" in b or b"000 000" in b.translate(_SEP_MAP, b")")
-    account = b"0000" in b and (b"AC" in b or any(w in b.lower() for w in _ACCOUNT_WORDS))
+    account = b"0000" in b and (b"AC" in b or _has_account_word(b.lower()))
     return {"email": b"@" in b, "phone": phone, "card": phone, "account_id": account}
+
+
+def _has_account_word(low: bytes) -> bool:
+    # "cc" covers "cct" and "ccount"
+    return b"cc" in low or b"ustomer" in low or b"ember" in low or b"lient" in low
 
 
 _DEFAULT_NEEDS = ("email", "phone", "card", "account_id")
 
 
-@dataclass(frozen=True)
-class Decision:
-    """Where one request goes: the policy model id, the router's score and a readable reason."""
+class Decision(NamedTuple):
+    """Where one request goes: the policy model id, the router's score and a readable reason.
+
+    Immutable (a named tuple: cheap to build on every request)."""
 
     model: str
     score: float | None
@@ -85,7 +91,7 @@ class Decision:
     pii: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
 
 @dataclass
@@ -215,6 +221,8 @@ class Policy:
         from ..routers.base import Router
 
         self._plain_route = type(self.router).route is Router.route
+        self._kind = r["kind"]
+        self._multi = bool(getattr(self.router, "multi_model", False))
         self.needs_embeddings = bool(getattr(self.router, "needs_embeddings", False))
         #: keep live query embeddings in routerlab's disk cache (off: production traffic is unique)
         self.cache_embeddings = False
@@ -463,11 +471,11 @@ class Policy:
         return Decision(model=first, score=None, reason=reason, pii=pii)
 
     def _reason(self, col: str, s: float | None, threshold: float | None) -> str:
-        kind = self.kind
+        kind = self._kind
         if s is None:
             return f"{kind} router chose {self._col_to_id[col]}"
-        if getattr(self.router, "multi_model", False):
-            return f"{kind}: highest predicted utility {s:.3f} of {len(self.router.models_)} models"
+        if self._multi:
+            return f"{kind}: highest predicted utility {s:.3f} of {len(self._router_models)} models"
         t = self.threshold if threshold is None else threshold
         if self._plain_route and t is not None:
             strong = col == self._router_models[1]

@@ -86,7 +86,7 @@ def one_embedding(prompt: str, embedding, encoder: str | None, dim: int) -> np.n
 
 def top_k_one(e: np.ndarray, bank: np.ndarray, k: int):
     """:func:`top_k_sim` for one query: (similarities as float64, indices) of its k nearest rows."""
-    s = bank @ e
+    s = np.dot(bank, e)
     m = len(s)
     part = s.argpartition(m - k)[m - k :] if k < m else np.arange(m)
     return s[part].astype(np.float64), part
@@ -192,5 +192,10 @@ class KNNRouter(Router):
         if category is not None:
             prior = table_get(self, "cat", self.cat_keys_, self.cat_values_, category, prior)
         a = float(self.shrinkage)
-        gain = (np.dot(w, self.gain_[idx]) + a * prior) / (w.sum() + a)
-        return min(max((float(gain) + 1.0) / 2.0, 0.0), 1.0)
+        # one product gives both sums: w . gain and w . 1
+        g1 = self._derived(
+            "gain1", self.gain_, lambda: np.column_stack([self.gain_, np.ones(len(self.gain_))])
+        )
+        num, den = np.dot(w, g1[idx]).tolist()
+        gain = (num + a * prior) / (den + a)
+        return min(max((gain + 1.0) / 2.0, 0.0), 1.0)

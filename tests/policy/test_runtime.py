@@ -136,3 +136,39 @@ def test_bad_route_inputs(split):
     with pytest.raises(RouterlabError, match="messages is empty"):
         p.route([])
     assert text_of([{"role": "user", "content": [{"type": "text", "text": "hi"}]}])[0] == "hi"
+
+
+def _regex_only(detector: PiiDetector, text: str) -> str | None:
+    """What the detector answers without its literal pre-check: every regex, in order."""
+    return next((name for name, rx in detector._compiled if rx.search(text)), None)
+
+
+def test_pii_pre_check_changes_no_answer(sample):
+    """The literal pre-check skips only regexes that cannot match: same answers as the regexes
+    alone on the sample and on 100,000 random strings made of PII-like pieces."""
+    import random
+
+    d = PiiDetector()
+    assert d._needs  # the defaults use the pre-check
+    for t in sample.prompts:
+        assert d.detect(t) == _regex_only(d, t)
+    rng = random.Random(0)
+    pieces = ["@", "a.b", ".com", "+1 ", "+44", "(555)", " 555-0100", "555.123.4567", "1234",
+              "4111 1111 1111 1111", "4111-1111", "Account no. ", "ACCT-", "AC", "ac", "Customer",
+              "member #", "client id:", "CUST", "ID", "-", " ", "\t", "\n", ":", "#", ")", "(",
+              "x", "7", "0", "٣", "é", "number ", "no.", "ember", "lient"]  # fmt: skip
+    hits = 0
+    for _ in range(100_000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        got = d.detect(t)
+        assert got == _regex_only(d, t), t
+        hits += got is not None
+    assert hits > 1000  # the strings do exercise the patterns
+
+
+def test_custom_pii_patterns_skip_the_pre_check():
+    d = PiiDetector({"ticket": r"TICKET-\d+", "email": r"\S+@\S+"})
+    assert not d._needs  # a changed default pattern loses its pre-check: regexes decide
+    assert d.detect("see TICKET-12") == "ticket"
+    assert d.detect("mail me: a@b") == "email"
+    assert d.detect("nothing here 123") is None
