@@ -56,7 +56,7 @@ def top_k_sim(query: np.ndarray, bank_q: np.ndarray, k: int, bank: np.ndarray | 
         s = query[a : a + _CHUNK].astype(np.float32) @ bank.T
         m = s.shape[1]
         part = (
-            s.argpartition(m - k, axis=1)[:, m - k :]
+            s.argpartition(_kth(m, k), axis=1)[:, m - k :]
             if k < m
             else np.tile(np.arange(m), (len(s), 1))
         )
@@ -84,17 +84,28 @@ def one_embedding(prompt: str, embedding, encoder: str | None, dim: int) -> np.n
     return e
 
 
+def _kth(m: int, k: int):
+    """argpartition's kth for the top k of m: the k-th largest and the largest fall in place (the
+    largest then ends the selection, and selecting both is faster than the k-th alone)."""
+    return (m - k, m - 1) if k > 1 else m - 1
+
+
 def top_k_one(e: np.ndarray, bank: np.ndarray, k: int):
-    """:func:`top_k_sim` for one query: (similarities as float64, indices) of its k nearest rows."""
+    """:func:`top_k_sim` for one query: (similarities as float64, indices, largest similarity) of
+    its k nearest rows."""
     s = np.dot(bank, e)
     m = len(s)
-    part = s.argpartition(m - k)[m - k :] if k < m else np.arange(m)
-    return s[part].astype(np.float64), part
+    if k >= m:
+        sims = s.astype(np.float64)
+        return sims, np.arange(m), sims.max()
+    part = s.argpartition(_kth(m, k))[m - k :]
+    sims = s[part].astype(np.float64)
+    return sims, part, sims[-1]
 
 
-def weights_one(sims: np.ndarray, temperature: float) -> np.ndarray:
-    """``exp((sims - max) / temperature)`` in place (``sims`` is a scratch copy)."""
-    np.subtract(sims, sims.max(), out=sims)
+def weights_one(sims: np.ndarray, top: float, temperature: float) -> np.ndarray:
+    """``exp((sims - top) / temperature)`` in place (``sims`` is a scratch copy, ``top`` its max)."""
+    np.subtract(sims, top, out=sims)
     np.divide(sims, temperature, out=sims)
     return np.exp(sims, out=sims)
 
@@ -186,8 +197,8 @@ class KNNRouter(Router):
         """:meth:`predict_gain` and the score for one query, without batch bookkeeping."""
         self._check_fitted()
         e = one_embedding(prompt, embedding, self.encoder, self.bank_.shape[1])
-        sims, idx = top_k_one(e, float_bank(self, "bank_"), int(self.k))
-        w = weights_one(sims, float(self.temperature))
+        sims, idx, top = top_k_one(e, float_bank(self, "bank_"), int(self.k))
+        w = weights_one(sims, top, float(self.temperature))
         prior = self.global_
         if category is not None:
             prior = table_get(self, "cat", self.cat_keys_, self.cat_values_, category, prior)

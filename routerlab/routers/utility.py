@@ -137,25 +137,40 @@ class UtilityRouter(Router):
 
     def score_one(self, prompt, category=None, contains_pii=False, embedding=None) -> np.ndarray:
         """:meth:`predict_quality` minus the cost term for one query."""
+        return np.array(self._utilities_one(prompt, category, embedding))
+
+    def route_one(self, prompt, category=None, contains_pii=False, embedding=None, threshold=None):
+        u = self._utilities_one(prompt, category, embedding)
+        j = max(range(len(u)), key=u.__getitem__)  # the first best, as argmax
+        return self.models_[j], u[j]
+
+    def _utilities_one(self, prompt, category, embedding) -> list[float]:
         self._check_fitted()
         ci = -1
         if category is not None:
             ci = int(
                 table_get(self, "ci", self.cat_keys_, np.arange(len(self.cat_keys_)), category, -1)
             )
-        prior = self.cat_quality_[ci] if ci >= 0 else self.global_quality_
+        prior = (self.cat_quality_[ci] if ci >= 0 else self.global_quality_).tolist()
+        lam = float(self.lam)
+        cost = self.rel_cost_.tolist()
         if self.predictor == "knn":
             e = one_embedding(prompt, embedding, self.encoder, self.bank_.shape[1])
-            sims, idx = top_k_one(e, float_bank(self, "bank_"), int(self.k))
-            w = weights_one(sims, float(self.temperature))
+            sims, idx, top = top_k_one(e, float_bank(self, "bank_"), int(self.k))
+            w = weights_one(sims, top, float(self.temperature))
+            # one product gives the weighted sums per model and the sum of weights (last column)
+            bq1 = self._derived("bq1", self.bank_quality_, lambda: np.column_stack(
+                [self.bank_quality_, np.ones(len(self.bank_quality_))]))  # fmt: skip
+            *num, den = np.dot(w, bq1[idx]).tolist()
             s = float(self.shrinkage)
-            pred = (w @ self.bank_quality_[idx] + s * prior) / (w.sum() + s)
-        else:
-            d = self.coef_.shape[1] - 1 - len(self.cat_keys_)
-            e = one_embedding(prompt, embedding, self.encoder, d).astype(float)
-            x = np.zeros(self.coef_.shape[1] - 1)
-            x[:d] = e
-            if ci >= 0:
-                x[d + ci] = 1.0
-            pred = self.coef_[:, 1:] @ x + self.coef_[:, 0]
-        return pred - float(self.lam) * self.rel_cost_
+            return [
+                (n + s * p) / (den + s) - lam * c for n, p, c in zip(num, prior, cost, strict=True)
+            ]
+        d = self.coef_.shape[1] - 1 - len(self.cat_keys_)
+        e = one_embedding(prompt, embedding, self.encoder, d).astype(float)
+        x = np.zeros(self.coef_.shape[1] - 1)
+        x[:d] = e
+        if ci >= 0:
+            x[d + ci] = 1.0
+        pred = (self.coef_[:, 1:] @ x + self.coef_[:, 0]).tolist()
+        return [q - lam * c for q, c in zip(pred, cost, strict=True)]
