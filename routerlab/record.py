@@ -15,7 +15,7 @@ How models are prompted:
 
 - chat models get the query as chat messages after a short system prompt (:data:`SYSTEM_PROMPT`);
 - completion-only models (``gemma3-270m``) get the prompt string, which the backend wraps in its
-  few-shot template and stops at the end of the line;
+  few-shot template; the answer is the first non-empty line (leading blank lines are skipped);
 - greedy decoding (``temperature=0``), ``max_tokens`` 48 for chat and 32 for completion models by
   default; local chat GGUF models also report ``confidence`` (mean token log-probability, cheap
   for them).
