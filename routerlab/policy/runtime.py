@@ -46,38 +46,27 @@ DEFAULT_PII_PATTERNS: dict[str, str] = {
 
 
 # ------------------------------------------------------------------ fast exact PII pre-check
-# Every default pattern needs a literal a plain substring test can find once digits read "0" and
-# whitespace reads " " (ASCII text only: other text goes straight to the regexes):
+# Every default pattern needs a literal that a plain substring test finds once digits read "0",
+# whitespace, "." and "-" read " " and ")" is dropped (ASCII text only; other text goes straight
+# to the regexes):
 #   email      "@"
-#   phone      "+0", "(000)", or "000", an optional ")", one of " .-", then "000"
-#   card       "0000 0000" or "0000-0000" (so the phone test covers it)
-#   account_id "0000" and one of "cc" (of "cct" / "ccount"), "ustomer", "ember", "lient" (any
-#              case), or "AC".
-# A text without its literal cannot match the pattern, so skipping the regex there changes no
-# answer; only texts that pass are searched. tests/policy/test_runtime.py checks this by fuzzing.
-_ASCII_MAP = bytes(
-    ord("0") if re.match(r"\d", chr(c)) else ord(" ") if re.match(r"\s", chr(c)) else c
+#   phone      "+0", "(000" (from "(ddd)"), or "000 000" (from ddd, an optional ")", one of
+#              whitespace . -, then ddd)
+#   card       "000 000" too (from "dddd dddd" or "dddd-dddd")
+#   account_id "0000" and "AC" or one of "cc" (of "cct" / "ccount"), "ustomer", "ember", "lient"
+#              in any case.
+# A text without the literal cannot match the pattern, so skipping its regex changes no answer;
+# only texts that pass are searched. tests/policy/test_runtime.py checks this by fuzzing.
+_PRE_MAP = bytes(
+    ord("0")
+    if re.match(r"\d", chr(c))
+    else ord(" ")
+    if re.match(r"\s", chr(c)) or chr(c) in ".-"
+    else c
     for c in range(256)
 )
-#: after _ASCII_MAP: "." and "-" read " " and ")" is deleted, so "000)?[ .-]000" shows as "000 000"
-_SEP_MAP = bytes(ord(" ") if c in b".-" else c for c in range(256))
-
-
-def _ascii_needs(text: str) -> dict[str, bool]:
-    b = text.encode("ascii").translate(_ASCII_MAP)
-    if b"000" not in b:  # phone, card and account id all need three digits in a row
-        return {"email": b"@" in b, "phone": False, "card": False, "account_id": False}
-    phone = b"+0" in b or b"(000)" in b or b"000 000" in b.translate(_SEP_MAP, b")")
-    account = b"0000" in b and (b"AC" in b or _has_account_word(b.lower()))
-    return {"email": b"@" in b, "phone": phone, "card": phone, "account_id": account}
-
-
-def _has_account_word(low: bytes) -> bool:
-    # "cc" covers "cct" and "ccount"
-    return b"cc" in low or b"ustomer" in low or b"ember" in low or b"lient" in low
-
-
-_DEFAULT_NEEDS = ("email", "phone", "card", "account_id")
+#: the pre-check of each default pattern: 1 = email, 2 = phone / card, 3 = account id
+_PRE_KIND = {"email": 1, "phone": 2, "card": 2, "account_id": 3}
 
 
 class Decision(NamedTuple):
@@ -157,27 +146,47 @@ class PiiDetector:
             raise PolicyError(
                 f"rules: a PII pattern is not a valid regular expression ({exc})"
             ) from None
-        # cheap necessary conditions of the default patterns (a text without them cannot match):
-        # skipping the full search there changes no answer and saves most of the regex time
-        self._needs = {
-            k
-            for k, v in self.patterns.items()
-            if k in _DEFAULT_NEEDS and DEFAULT_PII_PATTERNS[k] == v
-        }
+        # the default patterns keep their pre-check; changed or custom ones are always searched
+        self._plan = [
+            (k, rx, _PRE_KIND.get(k, 0) if DEFAULT_PII_PATTERNS.get(k) == self.patterns[k] else 0)
+            for k, rx in self._compiled
+        ]
+        self._pre = any(kind for _, _, kind in self._plan)
 
     def detect(self, text: str) -> str | None:
-        if self._needs and text.isascii():
-            need = _ascii_needs(text)
+        if not (self._pre and text.isascii()):
             for name, rx in self._compiled:
-                if name in self._needs and not need[name]:
-                    continue  # a default pattern cannot match without its literal
                 if rx.search(text):
                     return name
             return None
-        for name, rx in self._compiled:
+        b = text.encode("ascii").translate(_PRE_MAP, b")")
+        digits = phone = account = None  # each test runs at most once, when first needed
+        for name, rx, kind in self._plan:
+            if kind == 1:
+                if b"@" not in b:
+                    continue
+            elif kind:
+                if digits is None:
+                    digits = b"000" in b  # phone, card and account id need three digits in a row
+                if not digits:
+                    continue
+                if kind == 2:
+                    if phone is None:
+                        phone = b"+0" in b or b"(000" in b or b"000 000" in b
+                    if not phone:
+                        continue
+                else:
+                    if account is None:
+                        account = b"0000" in b and (b"AC" in b or _has_account_word(b.lower()))
+                    if not account:
+                        continue
             if rx.search(text):
                 return name
         return None
+
+
+def _has_account_word(low: bytes) -> bool:
+    return b"cc" in low or b"ustomer" in low or b"ember" in low or b"lient" in low
 
 
 class Policy:

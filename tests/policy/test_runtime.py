@@ -149,7 +149,7 @@ def test_pii_pre_check_changes_no_answer(sample):
     import random
 
     d = PiiDetector()
-    assert d._needs  # the defaults use the pre-check
+    assert d._pre  # the defaults use the pre-check
     for t in sample.prompts:
         assert d.detect(t) == _regex_only(d, t)
     rng = random.Random(0)
@@ -168,7 +168,7 @@ def test_pii_pre_check_changes_no_answer(sample):
 
 def test_custom_pii_patterns_skip_the_pre_check():
     d = PiiDetector({"ticket": r"TICKET-\d+", "email": r"\S+@\S+"})
-    assert not d._needs  # a changed default pattern loses its pre-check: regexes decide
+    assert not d._pre  # a changed default pattern loses its pre-check: regexes decide
     assert d.detect("see TICKET-12") == "ticket"
     assert d.detect("mail me: a@b") == "email"
     assert d.detect("nothing here 123") is None
