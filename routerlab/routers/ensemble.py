@@ -12,6 +12,8 @@ the blend better than any one of them.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import RouterlabError
@@ -142,3 +144,16 @@ class EnsembleRouter(Router):
         if self.objective == "win":
             return F.sigmoid(z)
         return np.clip((z + 1.0) / 2.0, 0.0, 1.0)
+
+    def score_one(self, prompt, category=None, contains_pii=False, embedding=None) -> float:
+        """The members' :meth:`score_one`, then the stacker, with plain floats."""
+        self._check_fitted()
+        w0, *w = self._derived("stack", self.stack_coef_, self.stack_coef_.tolist)
+        z = 0.0
+        for m, c in zip(self.members_, w, strict=True):
+            p = min(max(m.score_one(prompt, category, contains_pii, embedding), 1e-4), 1 - 1e-4)
+            z += c * math.log(p / (1 - p))
+        z += w0
+        if self.objective == "win":
+            return F.sigmoid_one(z)
+        return min(max((z + 1.0) / 2.0, 0.0), 1.0)

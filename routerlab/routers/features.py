@@ -3,7 +3,9 @@
 - hashed TF-IDF of word and character n-grams (the hashing trick: no vocabulary to store, only one idf
   per bucket), returned as sparse (row, column, value) triplets;
 - a design matrix made of a dense block (embeddings, one-hot category, length) and a sparse block;
-- L2-regularised logistic and ridge regression fitted by a small L-BFGS written in numpy.
+- L2-regularised logistic and ridge regression fitted by a small L-BFGS written in numpy;
+- the same tf-idf features for ONE text without the batch bookkeeping (the runtime's per-request
+  path).
 
 Everything here runs with numpy alone, so fitted routers score in the production runtime.
 
@@ -16,8 +18,10 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,6 +142,119 @@ def tfidf(counts: Sparse, idf: np.ndarray) -> Sparse:
     norm = np.sqrt(np.bincount(counts.rows, weights=v**2, minlength=counts.shape[0]))
     norm[norm == 0] = 1.0
     return Sparse(counts.rows, counts.cols, v / norm[counts.rows], counts.shape)
+
+
+# ------------------------------------------------------------------------------ one text
+# Per-request scoring: the buckets and values of hashed_ngrams + tfidf on a one-row batch, with
+# Python ints for the ~50 tokens of a text (a numpy call costs more than a token) and one gather
+# of the fitted weights.
+
+_MOD32 = 1 << 32
+#: ASCII byte -> its lower-case form when ``_TOKEN`` calls it a word character, else a space: then
+#: ``bytes.split`` yields the tokens of ``_TOKEN.findall(text.lower())`` for an ASCII text.
+_ASCII_WORDS = (
+    bytes(ord(ch.lower()) if _TOKEN.fullmatch(ch) else 32 for ch in map(chr, range(128)))
+    + b" " * 128
+)
+#: modulus m -> {utf-8 word token: crc32(token) % m}; each cleared when it outgrows _MEMO_MAX.
+_WORD_MEMO: dict[int, dict[bytes, int]] = {}
+_MEMO_MAX = 200_000
+
+
+class _SublinearTF(dict):
+    """count -> 1 + log(count), the tf of :func:`tfidf` (filled on first use)."""
+
+    def __missing__(self, k: int) -> float:
+        v = self[k] = float(1.0 + np.log(np.float64(k)))
+        return v
+
+
+_TF = _SublinearTF()
+
+
+def _word_tokens_one(text: str) -> list[bytes]:
+    """``_TOKEN.findall(text.lower())`` as utf-8 bytes (one byte translation for ASCII text)."""
+    if text.isascii():
+        return text.encode().translate(_ASCII_WORDS).split()
+    return [w.encode() for w in _TOKEN.findall(text.lower())]
+
+
+def _word_hashes_one(text: str, m: int) -> list[int]:
+    """``zlib.crc32(token) % m`` of each word token of ``text``, memoized per token."""
+    tokens = _word_tokens_one(text)
+    memo = _WORD_MEMO.setdefault(m, {})
+    try:
+        return list(map(memo.__getitem__, tokens))
+    except KeyError:
+        if len(memo) > _MEMO_MAX:
+            memo.clear()
+        memo.update((w, zlib.crc32(w) % m) for w in tokens)
+        return list(map(memo.__getitem__, tokens))
+
+
+def word_buckets_one(text: str, n_buckets: int, word_ngrams: int = 2) -> list[int]:
+    """The buckets of one text's word 1..word_ngrams-grams (repeats kept), as :func:`hashed_ngrams`.
+
+    n-gram hashes live mod 2**32; when ``n_buckets`` divides 2**32 they are reduced mod
+    ``n_buckets`` from the start (same buckets, small ints)."""
+    m = n_buckets if _MOD32 % n_buckets == 0 else _MOD32
+    p = int(_P1) % m
+    h = _word_hashes_one(text, m)
+    out = list(h)
+    for n in range(2, word_ngrams + 1):
+        g = h
+        for k in range(1, n):  # zip stops at the shorter list: the n-grams that fit in the text
+            g = [(a * p + b + n) % m for a, b in zip(g, h[k:], strict=False)]
+        out += g
+    return out if m == n_buckets else [x % n_buckets for x in out]
+
+
+def char_buckets_one(text: str, n_buckets: int, sizes: tuple[int, ...]) -> np.ndarray:
+    """The buckets (int64) of one text's character n-grams (repeats kept), as :func:`hashed_ngrams`."""
+    enc = (" " + " ".join(text.lower().split()) + " ").encode("utf-8", "replace")
+    b = np.frombuffer(enc, dtype=np.uint8).astype(np.uint64)
+    zero = np.concatenate([[0], np.cumsum(b == 0)]) if 0 in enc else None
+    out = [np.zeros(0, dtype=np.uint64)]
+    h = b
+    # polynomial hashes left unmasked: uint64 arithmetic wraps mod 2**64, so they are exact mod 2**32
+    for k in range(1, max(sizes, default=0) + 1):
+        if k > 1:
+            h = h[:-1] * np.uint64(257) + b[k - 1 :]
+        if k in sizes:
+            hk = h * _P1 + np.uint64(1000 + k)
+            out.append(hk if zero is None else hk[zero[k:] == zero[:-k]])
+    return ((np.concatenate(out) & _MASK32) % np.uint64(n_buckets)).astype(np.int64)
+
+
+def tfidf_table(idf: np.ndarray, *weights: np.ndarray) -> np.ndarray:
+    """(n_buckets, 1 + K) rows [idf**2, idf * w_1, ..., idf * w_K] for :func:`tfidf_dots_one` (one
+    cache line per bucket)."""
+    idf = np.asarray(idf, dtype=float)
+    return np.column_stack([idf * idf, *(idf * np.asarray(w, dtype=float) for w in weights)])
+
+
+def tfidf_dots_one(buckets: list[int] | np.ndarray, table: np.ndarray) -> list[float]:
+    """The :func:`tfidf` row of one text, given its buckets (repeats kept), dotted with each weight
+    vector of ``table`` (see :func:`tfidf_table`). A list is counted in Python (fast for the ~100
+    word n-grams of a prompt), an int array with numpy (its ~1000 character n-grams)."""
+    if isinstance(buckets, list):
+        counts = Counter(buckets)
+        n = len(counts)
+        keys = np.fromiter(counts, dtype=np.intp, count=n)
+        tf = np.fromiter(map(_TF.__getitem__, counts.values()), dtype=float, count=n)
+    else:
+        keys, c = np.unique(buckets, return_counts=True)
+        tf = 1.0 + np.log(c)
+    rows = table.take(keys, axis=0)
+    rows[:, 0] *= tf
+    sq, *dots = (tf @ rows).tolist()
+    norm = math.sqrt(sq) or 1.0
+    return [d / norm for d in dots]
+
+
+def sigmoid_one(z: float) -> float:
+    """:func:`sigmoid` of one float."""
+    return 0.5 * (1.0 + math.tanh(0.5 * z))
 
 
 # ------------------------------------------------------------------------------ design matrix

@@ -14,15 +14,21 @@ product, so the fitted state (weights, idf per hash bucket, category list) is pl
 
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import numpy as np
 
 from ..errors import RouterlabError
 from . import features as F
 from .base import Queries, Router
 from .category import lookup
+from .knn import one_embedding
 
 FEATURES = ("embedding", "words", "chars", "category", "length")
 _ALIASES = {"tfidf": ("words", "chars")}
+_WORD_NGRAMS = 2
+_CHAR_NGRAMS = (3, 4, 5)
 
 
 def expand_features(features) -> tuple[str, ...]:
@@ -40,6 +46,20 @@ def expand_features(features) -> tuple[str, ...]:
     if not out:
         raise RouterlabError("give at least one feature, e.g. features=['embedding', 'category']")
     return tuple(out)
+
+
+class OneQueryWeights(NamedTuple):
+    """K weight vectors ([intercept, dense..., sparse...], the layout of :meth:`FeatureMixin._design`)
+    split by feature block for the one-query path; ``None`` = block not used."""
+
+    intercept: list[float]
+    #: category -> intercept + the category's one-hot weight, per vector
+    category: dict[str, list[float]] | None
+    embedding: np.ndarray | None  # (d, K)
+    length: list[float] | None
+    words: bool
+    chars: bool
+    tfidf: np.ndarray | None  # F.tfidf_table(idf, *sparse blocks)
 
 
 class FeatureMixin:
@@ -64,8 +84,8 @@ class FeatureMixin:
         return F.hashed_ngrams(
             queries.prompts,
             n_buckets=nb,
-            word_ngrams=2 if words else 0,
-            char_ngrams=(3, 4, 5) if chars else (),
+            word_ngrams=_WORD_NGRAMS if words else 0,
+            char_ngrams=_CHAR_NGRAMS if chars else (),
         )
 
     def _fit_features(self, queries: Queries) -> F.Design:
@@ -115,6 +135,50 @@ class FeatureMixin:
                 counts = self._sparse_counts(queries)
             sparse = F.tfidf(counts, np.asarray(self.idf_, dtype=float))
         return F.Design(dense, sparse)
+
+    def _one_query_weights(self, names: tuple[str, ...]) -> OneQueryWeights:
+        """The fitted vectors ``names`` split by block, built once per fit (not exported)."""
+
+        def build() -> OneQueryWeights:
+            feats = self._feature_list()
+            w = np.column_stack([np.asarray(getattr(self, n), dtype=float) for n in names])
+            i, emb, cats, length = 1, None, None, None
+            if "embedding" in feats:
+                emb, i = np.ascontiguousarray(w[i : i + self.emb_dim_]), i + self.emb_dim_
+            if "category" in feats:
+                n = len(self.feat_categories_)
+                with_cat = (w[0] + w[i : i + n]).tolist()
+                cats = dict(zip(self.feat_categories_, with_cat, strict=True))
+                i += n
+            if "length" in feats:
+                length, i = w[i].tolist(), i + 1
+            words, chars = "words" in feats, "chars" in feats
+            table = F.tfidf_table(self.idf_, *w[i:].T) if words or chars else None
+            return OneQueryWeights(w[0].tolist(), cats, emb, length, words, chars, table)
+
+        return self._derived(" ".join(names), getattr(self, names[0]), build)
+
+    def _dots_one(self, names, prompt, category, embedding) -> list[float]:
+        """``X.dot(w)`` of one query for each fitted vector named in ``names``, where X is the
+        one-row :meth:`_design` (the same features, without building the matrix)."""
+        w = self._one_query_weights(names)
+        z = w.intercept
+        if w.category is not None and category is not None:
+            z = w.category.get(str(category), z)
+        if w.embedding is not None:
+            e = one_embedding(prompt, embedding, self.encoder, self.emb_dim_)
+            z = [a + b for a, b in zip(z, (e.astype(float) @ w.embedding).tolist(), strict=True)]
+        if w.length is not None:
+            ll = (math.log1p(len(prompt)) - self.len_mu_) / self.len_sd_
+            z = [a + ll * b for a, b in zip(z, w.length, strict=True)]
+        if w.tfidf is not None:
+            nb = int(self.n_buckets)
+            buckets = F.word_buckets_one(prompt, nb, _WORD_NGRAMS) if w.words else []
+            if w.chars:
+                chars = F.char_buckets_one(prompt, nb, _CHAR_NGRAMS)
+                buckets = np.concatenate([np.array(buckets, dtype=np.int64), chars])
+            z = [a + b for a, b in zip(z, F.tfidf_dots_one(buckets, w.tfidf), strict=True)]
+        return z
 
 
 class LogisticRouter(FeatureMixin, Router):
@@ -187,3 +251,11 @@ class LogisticRouter(FeatureMixin, Router):
         if self.objective == "gain":
             p = (p - F.sigmoid(X.dot(self.coef_loss_)) + 1.0) / 2.0
         return p
+
+    def score_one(self, prompt, category=None, contains_pii=False, embedding=None) -> float:
+        """:meth:`score` of one query, with floats and lists instead of a design matrix."""
+        self._check_fitted()
+        if self.objective == "gain":
+            win, loss = self._dots_one(("coef_", "coef_loss_"), prompt, category, embedding)
+            return (F.sigmoid_one(win) - F.sigmoid_one(loss) + 1.0) / 2.0
+        return F.sigmoid_one(self._dots_one(("coef_",), prompt, category, embedding)[0])

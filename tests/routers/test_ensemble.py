@@ -45,3 +45,22 @@ def test_ensemble_on_support_desk(bundled):
     gap = test.quality[:, test.col(strong)] - test.quality[:, test.col(weak)]
     assert auc(r.score(test), gap > 0) > 0.7
     assert len(r.members_) == 3 and r.stack_coef_.shape == (4,)
+
+
+@pytest.mark.parametrize("objective", ["gain", "win"])
+def test_score_one_equals_the_batch_row(fake_embeddings, objective):
+    from router_data import make_outcomes
+
+    from routerlab.routers import Queries
+
+    data = make_outcomes(150, seed=3)
+    r = make_router("ensemble", objective=objective).fit(data.subset(np.arange(100)))
+    test = Queries.from_outcomes(data.subset(np.arange(100, 150)))
+    prompts = [*test.prompts, "", "  ", "ÄÖÜ café 東京"]
+    cats = [*test.categories, "billing", None, "unseen"]
+    emb = fake_embeddings(prompts)
+    for i, p in enumerate(prompts):
+        for c in (cats[i], None):
+            want = r.score(Queries([p], None if c is None else [c]))[0]
+            assert abs(r.score_one(p, c) - want) <= 1e-12, (p, c)
+            assert abs(r.score_one(p, c, embedding=emb[i]) - want) <= 1e-12, (p, c)

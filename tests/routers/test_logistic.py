@@ -98,3 +98,71 @@ def test_logistic_on_support_desk(bundled):
     for features in (["embedding", "category", "length"], ["words", "category"]):
         r = make_router("logistic", features=features, strong=strong, weak=weak).fit(train)
         assert auc(r.score(test), gap > 0) > 0.7, features
+
+
+ODD_PROMPTS = [
+    "",
+    "  ",
+    "ÄÖÜ café 東京",
+    "a\x00b c\x00 dd",
+    "x " * 300,
+    "Hello,  WORLD_x 12 ab-cd\t\n",
+]
+
+
+@pytest.mark.parametrize(
+    "features",
+    [
+        ["embedding", "category", "length"],
+        ["words"],
+        ["chars"],
+        ["words", "chars", "category", "length"],
+    ],
+)
+@pytest.mark.parametrize("objective", ["win", "gain"])
+def test_score_one_equals_the_batch_row(fake_embeddings, features, objective):
+    from router_data import make_outcomes
+
+    from routerlab.routers import Queries
+
+    data = make_outcomes(150, seed=3)
+    r = make_router("logistic", features=features, objective=objective)
+    r.fit(data.subset(np.arange(100)))
+    test = Queries.from_outcomes(data.subset(np.arange(100, 150)))
+    prompts = test.prompts + ODD_PROMPTS
+    cats = [*test.categories, "billing", None, "unseen", "chat", "contracts", None]
+    emb = fake_embeddings(prompts)
+    for i, p in enumerate(prompts):
+        for c in (cats[i], None):
+            want = r.score(Queries([p], None if c is None else [c]))[0]
+            assert abs(r.score_one(p, c) - want) <= 1e-12, (p, c)
+            assert abs(r.score_one(p, c, embedding=emb[i]) - want) <= 1e-12, (p, c)
+
+
+@pytest.mark.parametrize("n_buckets", [2**15, 1000, 2**32, 2**33])
+def test_one_text_buckets_match_hashed_ngrams(n_buckets):
+    texts = [
+        *ODD_PROMPTS,
+        "Reset my PASSWORD: order ORD-69699 (KS-311)!",
+        "İstanbul straße ǅ ﬁ e\u0301",
+    ]
+    for text in texts:
+        sp = F.hashed_ngrams([text], n_buckets=n_buckets, word_ngrams=3, char_ngrams=(1, 3, 5, 9))
+        words = F.word_buckets_one(text, n_buckets, 3)
+        chars = F.char_buckets_one(text, n_buckets, (1, 3, 5, 9))
+        keys, counts = np.unique(
+            np.array(words + chars.tolist(), dtype=np.int64), return_counts=True
+        )
+        np.testing.assert_array_equal(keys, sp.cols)
+        np.testing.assert_array_equal(counts, sp.vals)
+
+
+def test_word_hash_memo_stays_bounded(monkeypatch):
+    monkeypatch.setattr(F, "_MEMO_MAX", 10)
+    monkeypatch.setattr(F, "_WORD_MEMO", {})
+    text = " ".join(f"w{i}" for i in range(25))
+    want = F.word_buckets_one(text, 1024)
+    for j in range(3):
+        F.word_buckets_one(" ".join(f"v{j}x{i}" for i in range(25)), 1024)
+        assert F.word_buckets_one(text, 1024) == want
+        assert len(F._WORD_MEMO[1024]) <= 10 + 25
