@@ -120,6 +120,37 @@ def bench_decisions(n: int) -> dict:
     return out
 
 
+def bench_knn_bank_sizes(sizes=(421, 2_000, 14_042), n: int = 60) -> dict:
+    """knn's decision grows with its training bank (one similarity per training query): the
+    one-query score time at several bank sizes. SIMULATED banks (random unit vectors, random gains)
+    stand in for larger training tables; 14,042 is the size of the RouteLLM MMLU table."""
+    from routerlab.routers.knn import KNNRouter, quantize
+
+    rng = np.random.default_rng(0)
+    queries = rng.normal(size=(n, 384)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    out = {}
+    for size in sizes:
+        bank = rng.normal(size=(size, 384))
+        bank /= np.linalg.norm(bank, axis=1, keepdims=True)
+        r = KNNRouter().set_state(
+            {
+                "models_": ["weak", "strong"],
+                "bank_": quantize(bank).tolist(),
+                "gain_": np.round(rng.choice([-1.0, 0.0, 1.0], size), 6).tolist(),
+                "cat_keys_": [],
+                "cat_values_": [],
+                "global_": 0.1,
+            }
+        )
+        items = list(range(n))
+        r.score_one("x", embedding=queries[0])
+        out[size] = round(
+            _median_us(lambda i, r=r: r.score_one("x", embedding=queries[i]), items), 2
+        )
+    return out
+
+
 def _wait_ready(proc, url: str, timeout: float = 120.0) -> None:
     import urllib.request
 
@@ -220,6 +251,11 @@ def main() -> None:
         print(
             f"{kind:<14} {r['decision_us']:>12.1f} {r['decision_us_with_caller_pii_flag']:>15.1f} {share:>15}"
         )
+    sizes = bench_knn_bank_sizes()
+    print(
+        "knn score by training-bank size (SIMULATED banks): "
+        + ", ".join(f"{k:,} rows {v:.0f} us" for k, v in sizes.items())
+    )
     srv = bench_serve(pairs)
     print(
         f"serve: direct {srv['direct_ms']:.2f} ms, via routerlab serve {srv['via_serve_ms']:.2f} ms, "
@@ -238,6 +274,7 @@ def main() -> None:
         "serve_overhead_ms": srv["overhead_ms"],
         "target_serve_overhead_ms": 5,
         "serve": srv,
+        "knn_score_us_by_bank_rows_simulated": sizes,
         "routers": dec["routers"],
         "load_avg_1min": load,
     }
