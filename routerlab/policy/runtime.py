@@ -231,6 +231,7 @@ class Policy:
 
         self._plain_route = type(self.router).route is Router.route
         self._kind = r["kind"]
+        self._strong_col = self.router.models_[-1]
         self._multi = bool(getattr(self.router, "multi_model", False))
         self.needs_embeddings = bool(getattr(self.router, "needs_embeddings", False))
         #: keep live query embeddings in routerlab's disk cache (off: production traffic is unique)
@@ -452,7 +453,7 @@ class Policy:
             mid = self._allow[0]
         elif pii and self.pii_rule is not None:
             reason += f"; PII ({why}) allowed on {mid}"
-        return Decision(model=mid, score=s, reason=reason, pii=pii)
+        return Decision(mid, s, reason, pii)
 
     def cascade_stages(self, pii: bool = False) -> list[tuple[str, float | None]]:
         """(model id, threshold to accept its answer) per stage; the last has None. With PII and
@@ -487,7 +488,7 @@ class Policy:
             return f"{kind}: highest predicted utility {s:.3f} of {len(self._router_models)} models"
         t = self.threshold if threshold is None else threshold
         if self._plain_route and t is not None:
-            strong = col == self._router_models[1]
+            strong = col == self._strong_col
             op = ">=" if strong else "<"
             return f"{kind} score {s:.3f} {op} threshold {t:.3f}: {'strong' if strong else 'weak'} model"
         return f"{kind} score {s:.3f}: {self._col_to_id[col]}"
