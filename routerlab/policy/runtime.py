@@ -442,8 +442,10 @@ class Policy:
             return self._cascade_decision(pii, why)
         if embedding is None and self.needs_embeddings:
             embedding = self.embed([text])[0]
-        # the router's one-query path: the same decision as ``route`` on a one-row batch
-        col, s = self.router.route_one(text, category, pii, embedding, threshold)
+        # the router's one-query path: the same decision as ``route`` on a one-row batch, at the
+        # policy's threshold (the exported operating point) unless the caller overrides it
+        t = self.threshold if threshold is None else threshold
+        col, s = self.router.route_one(text, category, pii, embedding, t)
         if s is not None and s != s:  # nan: no score
             s = None
         mid = self._col_to_id[col]

@@ -64,6 +64,34 @@ def test_round_trip_every_router(kind, sample, split, queries, tmp_path):
     assert set(flagged.models.tolist()) <= set(raw["rules"][0]["allow"])
 
 
+@pytest.mark.parametrize(
+    "kind",
+    sorted(k for k, c in REGISTRY.items() if not c.multi_model and k not in ("oracle", "cascade")),
+)
+def test_live_route_uses_the_exported_threshold(kind, sample, split, queries):
+    """A policy exported at its own operating point (not the router's default threshold) routes
+    live requests at that point, as its batch path and the router at that threshold do."""
+    train, _ = split
+    router = make_router(kind).fit(train)
+    # a cut through the middle of the scores, so that about half the decisions depend on it
+    thr = round(float(np.median(router.score(queries))), 6)
+    doc = policy.export_policy(router, train, rules=[], threshold=thr, n_boot=20)
+    p = policy.Policy(doc)
+    assert p.threshold == thr
+    want = np.array([p.model_id(c) for c in router.route(queries, threshold=thr)], dtype=object)
+    np.testing.assert_array_equal(p.route_batch(queries).models, want)
+    emb = queries.embeddings_for() if p.needs_embeddings else None
+    pii = sample.queries["contains_pii"].to_numpy(dtype=bool)
+    for i in range(sample.n):
+        d = p.route(
+            sample.prompts[i],
+            contains_pii=bool(pii[i]),
+            category=sample.categories[i],
+            embedding=None if emb is None else emb[i],
+        )
+        assert d.model == want[i], (i, d)
+
+
 def test_expected_operating_point_matches_evaluation(split):
     from routerlab.evaluate import apply
 
