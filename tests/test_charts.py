@@ -7,39 +7,17 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from tables import three_tier_table
 
 from routerlab import charts
 from routerlab.charts_export import charts_page, enable_offline, save_chart
 from routerlab.errors import RouterlabError
 from routerlab.evaluate import curve
-from routerlab.outcomes import Outcomes
 
 
 @pytest.fixture
 def table():
-    rng = np.random.default_rng(1)
-    n = 120
-    cats = rng.choice(["billing", "tech", "legal"], n)
-    qw = (rng.random(n) < 0.55).astype(float)
-    qs = (rng.random(n) < 0.9).astype(float)
-    qf = (rng.random(n) < 0.95).astype(float)
-    queries = pd.DataFrame(
-        {
-            "prompt": [f"question {i}" for i in range(n)],
-            "category": cats,
-            "stakes": np.where(cats == "legal", 3.0, 1.0),
-        }
-    )
-    o = Outcomes.from_arrays(
-        queries,
-        ["weak", "strong", "scenario:frontier"],
-        quality=np.c_[qw, qs, qf],
-        cost=np.c_[np.full(n, 1e-5), np.full(n, 1e-3), np.full(n, 4e-3)],
-        latency=np.c_[rng.gamma(2, 0.1, n), rng.gamma(4, 0.3, n), rng.gamma(4, 0.2, n)],
-        simulated=["scenario:frontier"],
-    )
-    score = np.clip(0.5 * (qs - qw) + 0.6 * rng.random(n), 0, 1)
-    return o, score
+    return three_tier_table(120, seed=1)
 
 
 def _spec_text(chart) -> str:

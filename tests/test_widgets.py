@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import traitlets
+from tables import three_tier_table
 
 from routerlab import charts, evaluate
 from routerlab import widgets as RW
@@ -17,33 +18,7 @@ from routerlab.outcomes import Outcomes
 
 @pytest.fixture(scope="module")
 def table():
-    rng = np.random.default_rng(7)
-    n = 160
-    cats = rng.choice(["billing", "tech", "legal"], n)
-    qw = (rng.random(n) < 0.55).astype(float)
-    qs = (rng.random(n) < 0.9).astype(float)
-    qf = (rng.random(n) < 0.95).astype(float)
-    queries = pd.DataFrame(
-        {
-            "prompt": [f"question {i} <b>" for i in range(n)],
-            "category": cats,
-            "stakes": np.where(cats == "legal", 3.0, 1.0),
-            "contains_pii": rng.random(n) < 0.2,
-        }
-    )
-    responses = np.array([[f"w{i}", f"s{i}", f"f{i}"] for i in range(n)], dtype=object)
-    o = Outcomes.from_arrays(
-        queries,
-        ["weak", "strong", "scenario:frontier"],
-        quality=np.c_[qw, qs, qf],
-        cost=np.c_[np.full(n, 1e-5), np.full(n, 1e-3), np.full(n, 4e-3)],
-        latency=np.c_[rng.gamma(2, 0.1, n), rng.gamma(4, 0.3, n), rng.gamma(4, 0.2, n)],
-        confidence=np.c_[rng.random(n), rng.random(n), np.full(n, np.nan)],
-        responses=responses,
-        simulated=["scenario:frontier"],
-    )
-    score = np.clip(0.5 * (qs - qw) + 0.6 * rng.random(n), 0, 1)
-    return o, score
+    return three_tier_table(160, seed=7, prompt="question {i} <b>", extras=True)
 
 
 def test_threshold_explorer_follows_threshold(table):
