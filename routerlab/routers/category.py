@@ -51,6 +51,13 @@ def table_get(router, name: str, keys, values: np.ndarray, key, default: float) 
     return table.get(str(key), default)
 
 
+def index_get(router, name: str, keys, key) -> int:
+    """The position of ``key`` in ``keys`` (-1 when absent), via a dict the router keeps privately
+    (rebuilt when ``keys`` is replaced)."""
+    table = router._derived(name, keys, lambda: {str(k): i for i, k in enumerate(keys)})
+    return table.get(str(key), -1)
+
+
 class CategoryRouter(Router):
     """Score = (expected quality gain of the strong model in the query's category + 1) / 2.
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import RouterlabError
 from .base import Queries, Router
-from .category import lookup, table_get
+from .category import index_get, lookup
 from .features import sigmoid
 from .knn import one_embedding
 
@@ -176,9 +176,7 @@ class MFRouter(Router):
         e = one_embedding(prompt, embedding, self.encoder, self.proj_.shape[1]).astype(float)
         logit = self.model_vecs_ @ (self.proj_ @ e) + self.bias_
         if self.cat_keys_ and category is not None:
-            ci = int(
-                table_get(self, "ci", self.cat_keys_, np.arange(len(self.cat_keys_)), category, -1)
-            )
+            ci = index_get(self, "ci", self.cat_keys_, category)
             if ci >= 0:
                 logit = logit + self.cat_bias_[ci]
         return sigmoid(logit) - float(self.cost_weight) * self.rel_cost_

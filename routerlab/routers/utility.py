@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import RouterlabError
 from . import features as F
 from .base import Queries, Router
-from .category import lookup, table_get
+from .category import index_get, lookup
 from .knn import float_bank, one_embedding, quantize, top_k_one, top_k_sim, weights_one
 from .mf import relative_costs
 
@@ -148,9 +148,7 @@ class UtilityRouter(Router):
         self._check_fitted()
         ci = -1
         if category is not None:
-            ci = int(
-                table_get(self, "ci", self.cat_keys_, np.arange(len(self.cat_keys_)), category, -1)
-            )
+            ci = index_get(self, "ci", self.cat_keys_, category)
         prior = (self.cat_quality_[ci] if ci >= 0 else self.global_quality_).tolist()
         lam = float(self.lam)
         cost = self.rel_cost_.tolist()
