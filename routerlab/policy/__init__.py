@@ -11,7 +11,7 @@ Examples
 >>> doc = policy.export_policy(router, outcomes, models={"smollm2-135m": "edge"})  # doctest: +SKIP
 >>> policy.save(doc, "policy.json")                                        # doctest: +SKIP
 >>> policy.load("policy.json").route("Reformat 2024-01-05 as 05/01/2024")  # doctest: +SKIP
-Decision(model='edge', score=0.12, reason='knn score 0.120 < threshold 0.500: weak model')
+Decision(model='edge', score=0.12, reason='knn score 0.120 < threshold 0.500: weak model', pii=False)
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Examples
 >>> from routerlab import policy                                  # doctest: +SKIP
 >>> p = policy.load("policy.json")                                # doctest: +SKIP
 >>> p.route("What is the notice period in clause 4?")             # doctest: +SKIP
-Decision(model='frontier', score=0.81, reason='knn score 0.810 >= threshold 0.500: strong model')
+Decision(model='frontier', score=0.81, reason='knn score 0.810 >= threshold 0.500: strong model', pii=False)
 """
 
 from __future__ import annotations
@@ -435,7 +435,8 @@ class Policy:
             pii, why = bool(contains_pii), "flagged by the caller"
         elif self._detect_regex:
             found = self.detector.detect(all_text)
-            pii, why = found is not None, f"detected: {found}"
+            pii = found is not None
+            why = f"detected: {found}" if pii else ""
         else:
             pii, why = False, ""
         if self.is_cascade:
