@@ -13,6 +13,8 @@ import json
 import math
 import sys
 
+from .table_options import add_table_options, load_table
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -44,19 +46,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "FLOOR x the strong model's quality (e.g. 0.95)",
     )
     p.add_argument("--json", action="store_true", help="print a JSON object as the last line")
-    p.add_argument(
-        "--format",
-        default="auto",
-        help="auto (default), routellm, long, mtbench, routerbench or bundled",
-    )
-    p.add_argument("--exclude", metavar="PATH", help="JSONL of prompts to drop (field eval_prompt)")
-    p.add_argument(
-        "--rescale",
-        nargs=2,
-        type=float,
-        metavar=("LOW", "HIGH"),
-        help="map graded scores LOW..HIGH to 0..1 (e.g. 1 10 for judge scores)",
-    )
+    add_table_options(p)
     p.set_defaults(func=run)
     return p
 
@@ -122,7 +112,6 @@ def run(args) -> int:
     from ..errors import RouterlabError
     from ..evaluate import evaluate_routers
     from ..evaluate.crossfit import default_routers
-    from ..loaders import load_outcomes
     from ..routers import REGISTRY
 
     if args.folds < 2:
@@ -133,8 +122,7 @@ def run(args) -> int:
         raise RouterlabError(
             f"--floor is a ratio to the strong model's quality (e.g. 0.95), got {args.floor}"
         )
-    rescale = tuple(args.rescale) if args.rescale else None
-    o = load_outcomes(args.source, format=args.format, exclude=args.exclude, rescale=rescale)
+    o = load_table(args, args.source)
     strong, weak = _pick_pair(o, args.strong, args.weak)
     if args.folds > o.n:
         raise RouterlabError(f"{args.folds} folds but only {o.n} queries: use at most {o.n} folds")

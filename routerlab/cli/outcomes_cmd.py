@@ -6,6 +6,8 @@ import argparse
 import json
 import math
 
+from .table_options import add_table_options, load_table
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -18,23 +20,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("source", metavar="PATH_OR_NAME", help="a file, a folder, or a bundled name")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
-    p.add_argument(
-        "--format",
-        default="auto",
-        help="auto (default), routellm, long, mtbench, routerbench or bundled",
-    )
-    p.add_argument(
-        "--exclude",
-        metavar="PATH",
-        help="JSONL of prompts to drop (field eval_prompt), e.g. contaminated_prompts.jsonl",
-    )
-    p.add_argument(
-        "--rescale",
-        nargs=2,
-        type=float,
-        metavar=("LOW", "HIGH"),
-        help="map graded scores LOW..HIGH to 0..1 (e.g. 1 10 for judge scores)",
-    )
+    add_table_options(p)
     p.set_defaults(func=run)
     return p
 
@@ -65,10 +51,7 @@ def _fmt(x, spec: str, dash: str = "-") -> str:
 
 
 def run(args) -> int:
-    from ..loaders import load_outcomes
-
-    rescale = tuple(args.rescale) if args.rescale else None
-    o = load_outcomes(args.source, format=args.format, exclude=args.exclude, rescale=rescale)
+    o = load_table(args, args.source)
     info = summarize(o)
     excluded = o.meta.get("excluded")
     extra = f" ({excluded} excluded)" if excluded else ""

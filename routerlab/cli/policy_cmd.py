@@ -16,6 +16,7 @@ import json
 import sys
 
 from ..errors import RouterlabError
+from .table_options import add_table_options, load_table
 
 
 def __getattr__(name: str):
@@ -52,11 +53,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     e.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (1000)")
     e.add_argument("--seed", type=int, default=0)
+    add_table_options(e)
     e.set_defaults(func=run_eval)
 
     x = sub.add_parser("export", help="fit a router on an outcome table and export the policy")
     x.add_argument("outcomes", help="an outcome table (file, folder or bundled name)")
     x.add_argument("--router", required=True, help="router kind, e.g. knn, logistic, category")
+    add_table_options(x)
     x.add_argument("--strong", default=None)
     x.add_argument("--weak", default=None)
     x.add_argument(
@@ -176,12 +179,11 @@ def _print_point(label: str, p: dict) -> None:
 
 # --------------------------------------------------------------------------------------------- eval
 def run_eval(args: argparse.Namespace) -> int:
-    from ..loaders import load_outcomes
     from ..policy import load
     from ..policy.export import drift_alarms, operating_point
 
     policy = load(args.policy)
-    outcomes = load_outcomes(args.outcomes)
+    outcomes = load_table(args, args.outcomes)
     realised = operating_point(policy, outcomes, n_boot=args.n_boot, seed=args.seed)
     expected = policy.expected
     alarms = drift_alarms(expected, realised, strict=args.strict)
@@ -223,7 +225,6 @@ def _kv(items: list[str], what: str) -> dict:
 def run_export(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from ..loaders import load_outcomes
     from ..policy import export_policy, save
     from ..routers import make_router
 
@@ -233,7 +234,7 @@ def run_export(args: argparse.Namespace) -> int:
             params[k] = json.loads(v)
         except json.JSONDecodeError:
             params[k] = v
-    outcomes = load_outcomes(args.outcomes)
+    outcomes = load_table(args, args.outcomes)
     train, test = outcomes.train_test_split(args.test_size, seed=args.seed)
     for k in ("strong", "weak"):
         if getattr(args, k) is not None:

@@ -61,6 +61,17 @@ def test_eval_same_table_no_drift(files, capsys):
         assert out["realised"][k]["value"] == pytest.approx(out["expected"][k]["value"])
 
 
+def test_eval_reads_the_table_options(files, split, capsys):
+    """``policy eval`` takes the outcome-table options of ``eval`` / ``outcomes`` (here --exclude)."""
+    _, test = split
+    ex = files["dir"] / "exclude.jsonl"
+    ex.write_text("".join(json.dumps({"eval_prompt": p}) + "\n" for p in test.prompts[:10]))
+    args = ["policy", "eval", str(files["policy"]), str(files["same"]), "--json"]
+    assert main([*args, "--exclude", str(ex), "--format", "long"]) in (0, 1)
+    out = _last_json(capsys.readouterr().out)
+    assert out["realised"]["n"] == test.n - len(set(test.prompts[:10]))
+
+
 def test_eval_shifted_table_raises_the_drift_alarm(files, capsys):
     rc = main(["policy", "eval", str(files["policy"]), str(files["shifted"]), "--json"])
     out = _last_json(capsys.readouterr().out)
