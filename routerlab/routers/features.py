@@ -185,11 +185,12 @@ def _word_hashes_one(text: str, m: int) -> list[int]:
     memo = _WORD_MEMO.setdefault(m, {})
     try:
         return list(map(memo.__getitem__, tokens))
-    except KeyError:
+    except KeyError:  # a new token: hash them all (no second lookup, safe if another thread clears)
+        out = [zlib.crc32(w) % m for w in tokens]
         if len(memo) > _MEMO_MAX:
             memo.clear()
-        memo.update((w, zlib.crc32(w) % m) for w in tokens)
-        return list(map(memo.__getitem__, tokens))
+        memo.update(zip(tokens, out, strict=True))
+        return out
 
 
 def word_buckets_one(text: str, n_buckets: int, word_ngrams: int = 2) -> list[int]:
