@@ -172,3 +172,19 @@ def test_custom_pii_patterns_skip_the_pre_check():
     assert d.detect("see TICKET-12") == "ticket"
     assert d.detect("mail me: a@b") == "email"
     assert d.detect("nothing here 123") is None
+
+
+def test_embedding_given_in_any_array_form(split):
+    """A precomputed embedding may come as float32 or float64, 1-D, (1, d) or a plain list: same
+    decision and score; a wrong width is a one-line error naming the fix."""
+    train, test = split
+    router = make_router("knn").fit(train)
+    p = policy.Policy(policy.export_policy(router, train, rules=["pii"], n_boot=20))
+    emb = Queries.from_outcomes(test).embeddings_for()
+    for i in range(5):
+        e = emb[i]
+        want = p.route(test.prompts[i], embedding=e)
+        for form in (e.astype(np.float64), e.reshape(1, -1), e.tolist()):
+            assert p.route(test.prompts[i], embedding=form) == want
+    with pytest.raises(RouterlabError, match="dimensions.*same encoder"):
+        p.route(test.prompts[0], embedding=emb[0][:10])
