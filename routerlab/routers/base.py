@@ -480,7 +480,8 @@ class Router:
         threshold: float | None = None,
     ) -> tuple[str, float | None]:
         """(model, score) of one query: the decision ``route`` makes, with the score it compared
-        (multi-model routers: the chosen model's utility; None when the router has no score)."""
+        (multi-model routers: the chosen model's utility). Routers that read answers (oracle,
+        cascade) cannot decide a bare prompt and say so."""
         s = self.score_one(prompt, category, contains_pii, embedding)
         if self.multi_model:
             j = int(np.argmax(s))

@@ -61,3 +61,11 @@ def test_unfitted_one_query_path_is_a_clear_error():
     for kind in ("knn", "category", "rules", "fixed", "mf"):
         with pytest.raises(NotFittedError):
             make_router(kind).route_one("hello")
+
+
+def test_routers_that_read_answers_refuse_a_bare_prompt(outcomes):
+    from routerlab.errors import RouterlabError
+
+    for kind in ("oracle", "cascade"):
+        with pytest.raises(RouterlabError, match="answers"):
+            make_router(kind).fit(outcomes).route_one("hello")
