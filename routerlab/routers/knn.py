@@ -21,6 +21,7 @@ from .base import Queries, Router
 from .category import lookup, smoothed_means, table_get
 
 _CHUNK = 2048
+_F32 = np.dtype(np.float32)
 
 
 def quantize(e: np.ndarray) -> np.ndarray:
@@ -72,7 +73,7 @@ def one_embedding(prompt: str, embedding, encoder: str | None, dim: int) -> np.n
         from . import base  # looked up at call time: tests swap in a fake encoder
 
         e = base._embed_texts([prompt], encoder)[0]
-    elif type(embedding) is np.ndarray and embedding.dtype == np.float32 and embedding.ndim == 1:
+    elif type(embedding) is np.ndarray and embedding.dtype is _F32 and embedding.ndim == 1:
         e = embedding
     else:
         e = np.asarray(embedding, dtype=np.float32).reshape(-1)

@@ -141,7 +141,10 @@ class UtilityRouter(Router):
 
     def route_one(self, prompt, category=None, contains_pii=False, embedding=None, threshold=None):
         u = self._utilities_one(prompt, category, embedding)
-        j = max(range(len(u)), key=u.__getitem__)  # the first best, as argmax
+        j = 0
+        for i in range(1, len(u)):  # the first best, as argmax
+            if u[i] > u[j]:
+                j = i
         return self.models_[j], u[j]
 
     def _utilities_one(self, prompt, category, embedding) -> list[float]:
@@ -151,7 +154,7 @@ class UtilityRouter(Router):
             ci = index_get(self, "ci", self.cat_keys_, category)
         prior = (self.cat_quality_[ci] if ci >= 0 else self.global_quality_).tolist()
         lam = float(self.lam)
-        cost = self.rel_cost_.tolist()
+        cost = self._derived("cost", self.rel_cost_, self.rel_cost_.tolist)
         if self.predictor == "knn":
             e = one_embedding(prompt, embedding, self.encoder, self.bank_.shape[1])
             sims, idx, top = top_k_one(e, float_bank(self, "bank_"), int(self.k))
