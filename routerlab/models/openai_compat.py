@@ -62,6 +62,24 @@ def _shared_client(base_url: str, api_key: str, timeout: float):
         return client
 
 
+def chat_request(model_name: str, messages_or_prompt: Prompt, p: dict[str, Any]) -> dict[str, Any]:
+    """The ``/chat/completions`` body for validated params ``p`` (the backend and ``serve``'s
+    forwarder send the same request)."""
+    body: dict[str, Any] = {
+        "model": model_name,
+        "messages": as_messages(normalize_input(messages_or_prompt, p.get("system"))),
+        "max_tokens": p["max_tokens"],
+        "temperature": p["temperature"],
+    }
+    for name in ("top_p", "seed", "stop"):
+        if name in p:
+            body[name] = p[name]
+    if p.get("logprobs"):
+        body["logprobs"] = True
+        body["top_logprobs"] = 1  # llama_cpp.server returns logprobs only with top_logprobs
+    return body
+
+
 def is_local_url(url: str) -> bool:
     """True for a server on this machine (loopback), which may run without an API key."""
     host = (urlparse(url).hostname or "").lower()
@@ -144,19 +162,7 @@ class OpenAICompatBackend:
 
     def complete(self, messages_or_prompt: Prompt, **params: Any) -> Completion:
         p = validate_params(params)
-        messages = as_messages(normalize_input(messages_or_prompt, p.get("system")))
-        kw: dict[str, Any] = {
-            "model": self.model_name,
-            "messages": messages,
-            "max_tokens": p["max_tokens"],
-            "temperature": p["temperature"],
-        }
-        for name in ("top_p", "seed", "stop"):
-            if name in p:
-                kw[name] = p[name]
-        if p.get("logprobs"):
-            kw["logprobs"] = True
-            kw["top_logprobs"] = 1  # llama_cpp.server returns logprobs only with top_logprobs
+        kw = chat_request(self.model_name, messages_or_prompt, p)
         if "timeout" in p:
             kw["timeout"] = p["timeout"]
         client = self._get_client()

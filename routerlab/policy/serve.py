@@ -167,27 +167,12 @@ class HTTPForwarder:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def complete(self, messages, **params) -> Any:
-
         from ..completion import Completion
-        from ..models.base import (
-            TransientBackendError,
-            as_messages,
-            normalize_input,
-            validate_params,
-        )
+        from ..models.base import TransientBackendError, validate_params
+        from ..models.openai_compat import chat_request
 
         p = validate_params(params)
-        body: dict[str, Any] = {
-            "model": self.inner.model_name,
-            "messages": as_messages(normalize_input(messages, p.get("system"))),
-            "max_tokens": p["max_tokens"],
-            "temperature": p["temperature"],
-        }
-        for name in ("top_p", "seed", "stop"):
-            if name in p:
-                body[name] = p[name]
-        if p.get("logprobs"):
-            body["logprobs"] = True
+        body = chat_request(self.inner.model_name, messages, p)
         where = self.inner.base_url
         start = time.perf_counter()
         try:
