@@ -115,6 +115,9 @@ def load_outcomes(
     """
     if format not in FORMATS:
         raise RouterlabError(f"unknown format {format!r}; use one of: {', '.join(FORMATS)}")
+    if rescale is not None and not float(rescale[1]) > float(rescale[0]):
+        # checked here too: some formats (the bundled samples) never rescale
+        raise RouterlabError(f"rescale must be (low, high) with high > low, got {tuple(rescale)}")
     out = _load(path_or_name, format, rescale)
     if exclude is not None:
         out = _exclude(out, exclude)

@@ -70,6 +70,15 @@ def test_eval_reads_the_table_options(files, split, capsys):
     assert main([*args, "--exclude", str(ex), "--format", "long"]) in (0, 1)
     out = _last_json(capsys.readouterr().out)
     assert out["realised"]["n"] == test.n - len(set(test.prompts[:10]))
+    # bad table options: one line naming the fix, exit 2
+    for bad, msg in (
+        (["--format", "nope"], "unknown format 'nope'; use one of"),
+        (["--exclude", str(files["dir"] / "missing.jsonl")], "exclusion file not found"),
+        (["--rescale", "5", "1"], "high > low"),
+    ):
+        assert main([*args, *bad]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and msg in err[0], err
 
 
 def test_eval_shifted_table_raises_the_drift_alarm(files, capsys):
