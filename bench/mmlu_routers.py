@@ -120,47 +120,22 @@ def main(argv=None) -> int:
         Queries.from_outcomes(outcomes).embeddings_for()
     t_embed = time.perf_counter() - t0
 
-    from routerlab.evaluate import EvalResults, bootstrap_curves, crossfit, curve
-    from routerlab.evaluate.crossfit import binary_score
+    from routerlab.evaluate import evaluate_routers
     from routerlab.routers import make_router
 
-    pair = outcomes.select_models([weak, strong])
-    qw, qs = pair.quality[:, 0], pair.quality[:, 1]
-    routers = {
-        "random": make_router("random", seed=args.seed),
-        "oracle": make_router("oracle"),
-        **routers,
-    }
-    scores, times, skipped = {}, {}, {}
-    for label, r in routers.items():
-        t = time.perf_counter()
-        try:
-            proto = r.clone(strong=strong, weak=weak) if "strong" in r.get_params() else r.clone()
-            raw = crossfit(proto, pair, args.folds, args.seed)
-            scores[label] = binary_score(raw, pair.models, weak, strong)
-        except Exception as exc:  # a router that cannot run on this table is reported, not fatal
-            skipped[label] = " ".join(str(exc).split())
-            continue
-        times[label] = time.perf_counter() - t
-        print(f"  {label}: cross-fitted in {times[label]:.1f}s", file=sys.stderr, flush=True)
-    cost_known = bool((pair.cost == pair.cost).all())
-    cw, cs = (pair.cost[:, 0], pair.cost[:, 1]) if cost_known else (None, None)
-    res = EvalResults(
-        n=pair.n,
-        strong=strong,
-        weak=weak,
-        strong_quality=float(qs.mean()),
-        weak_quality=float(qw.mean()),
-        scores=scores,
-        curves={k: curve(v, qw, qs, cw, cs) for k, v in scores.items()},
-        boot=bootstrap_curves(scores, qw, qs, cw, cs, n_boot=args.n_boot, seed=args.seed),
-        cost_known=cost_known,
+    res = evaluate_routers(
+        outcomes,
+        strong,
+        weak,
+        routers={"random": make_router("random", seed=args.seed), "oracle": "oracle", **routers},
         folds=args.folds,
         seed=args.seed,
-        skipped=skipped,
-        name=outcomes.name,
-        outcomes=pair,
+        n_boot=args.n_boot,
+        strict=False,
     )
+    times = res.seconds
+    for label, sec in times.items():
+        print(f"  {label}: cross-fitted in {sec:.1f}s", file=sys.stderr, flush=True)
     d = res.to_dict()
 
     print(

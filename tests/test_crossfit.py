@@ -75,6 +75,7 @@ def test_evaluate_routers_results_and_json():
     o = make_table(200)
     res = evaluate_routers(o, "strong", "weak", routers=["category"], folds=4, seed=0, n_boot=200)
     assert set(res.routers) == {"random", "oracle", "category"}
+    assert set(res.seconds) == set(res.routers) and all(t >= 0 for t in res.seconds.values())
     d = json.loads(res.to_json())
     assert d["n"] == 200 and d["strong"] == "strong" and d["weak"] == "weak"
     assert d["strong_quality"] == pytest.approx(o.quality[:, 1].mean())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -163,6 +164,8 @@ class EvalResults:
     skipped: dict[str, str] = field(default_factory=dict)
     name: str = "outcomes"
     outcomes: object = field(default=None, repr=False)
+    #: wall-clock seconds each router's cross-fitting took (fits and scoring of all folds)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def routers(self) -> list[str]:
@@ -332,9 +335,11 @@ def evaluate_routers(
 
     scores: dict[str, np.ndarray] = {}
     skipped: dict[str, str] = {}
+    seconds: dict[str, float] = {}
     for label, w in wanted:
         if label in scores:
             label = f"{label}_{len(scores)}"
+        t0 = time.perf_counter()
         try:
             proto = _for_pair(w, strong, weak, seed)
             raw = crossfit(proto, pair, folds, seed, progress=progress)
@@ -342,6 +347,7 @@ def evaluate_routers(
             if not np.isfinite(s).all():
                 raise RouterlabError(f"{label} left some queries unscored")
             scores[label] = s
+            seconds[label] = time.perf_counter() - t0
         except Exception as exc:  # a router that cannot run on this table is reported, not fatal
             if strict or label in ("random", "oracle"):
                 raise
@@ -370,4 +376,5 @@ def evaluate_routers(
         skipped=skipped,
         name=outcomes.name,
         outcomes=pair,
+        seconds=seconds,
     )
