@@ -145,6 +145,26 @@ class Queries:
         return np.zeros(len(self), dtype=bool) if self.contains_pii is None else self.contains_pii
 
 
+_F32 = np.dtype(np.float32)
+
+
+def one_embedding(prompt: str, embedding, encoder: str | None, dim: int) -> np.ndarray:
+    """One query's float32 embedding (computed when not given), checked against the width ``dim``
+    the router was fitted on."""
+    if embedding is None:
+        e = _embed_texts([prompt], encoder)[0]
+    elif type(embedding) is np.ndarray and embedding.dtype is _F32 and embedding.ndim == 1:
+        e = embedding
+    else:
+        e = np.asarray(embedding, dtype=np.float32).reshape(-1)
+    if e.shape[0] != dim:
+        raise RouterlabError(
+            f"query embeddings have {e.shape[0]} dimensions, the router was fitted on "
+            f"{dim}: use the same encoder"
+        )
+    return e
+
+
 def _one_query(prompt, category, contains_pii, embedding) -> Queries:
     """A one-row :class:`Queries` (the generic path of :meth:`Router.score_one`)."""
     return Queries(

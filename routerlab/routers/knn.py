@@ -17,11 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import RouterlabError
-from .base import Queries, Router
+from .base import Queries, Router, one_embedding
 from .category import lookup, smoothed_means, table_get
 
 _CHUNK = 2048
-_F32 = np.dtype(np.float32)
 
 
 def quantize(e: np.ndarray) -> np.ndarray:
@@ -65,24 +64,6 @@ def top_k_sim(query: np.ndarray, bank_q: np.ndarray, k: int, bank: np.ndarray | 
         sims[a : a + _CHUNK] = ps
         idx[a : a + _CHUNK] = part
     return sims, idx
-
-
-def one_embedding(prompt: str, embedding, encoder: str | None, dim: int) -> np.ndarray:
-    """One query's float32 embedding (computed when not given), checked against the bank's width."""
-    if embedding is None:
-        from . import base  # looked up at call time: tests swap in a fake encoder
-
-        e = base._embed_texts([prompt], encoder)[0]
-    elif type(embedding) is np.ndarray and embedding.dtype is _F32 and embedding.ndim == 1:
-        e = embedding
-    else:
-        e = np.asarray(embedding, dtype=np.float32).reshape(-1)
-    if e.shape[0] != dim:
-        raise RouterlabError(
-            f"query embeddings have {e.shape[0]} dimensions, the router was fitted on "
-            f"{dim}: use the same encoder"
-        )
-    return e
 
 
 def _kth(m: int, k: int):

@@ -21,9 +21,8 @@ import numpy as np
 
 from ..errors import RouterlabError
 from . import features as F
-from .base import Queries, Router
+from .base import Queries, Router, one_embedding
 from .category import lookup
-from .knn import one_embedding
 
 FEATURES = ("embedding", "words", "chars", "category", "length")
 _ALIASES = {"tfidf": ("words", "chars")}

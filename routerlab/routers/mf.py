@@ -15,10 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import RouterlabError
-from .base import Queries, Router
+from .base import Queries, Router, one_embedding
 from .category import index_get, lookup
 from .features import sigmoid
-from .knn import one_embedding
 
 
 def relative_costs(outcomes, models) -> np.ndarray:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import RouterlabError
-from .base import Queries, Router, as_queries
-from .knn import float_bank, one_embedding, quantize
+from .base import Queries, Router, as_queries, one_embedding
+from .knn import float_bank, quantize
 
 
 class SemanticRouter(Router):

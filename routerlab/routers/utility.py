@@ -13,9 +13,9 @@ import numpy as np
 
 from ..errors import RouterlabError
 from . import features as F
-from .base import Queries, Router
+from .base import Queries, Router, one_embedding
 from .category import index_get, lookup
-from .knn import float_bank, one_embedding, quantize, top_k_one, top_k_sim, weights_one
+from .knn import float_bank, quantize, top_k_one, top_k_sim, weights_one
 from .mf import relative_costs
 
 
