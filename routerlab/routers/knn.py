@@ -72,24 +72,31 @@ def _kth(m: int, k: int):
     return (m - k, m - 1) if k > 1 else m - 1
 
 
-def top_k_one(e: np.ndarray, bank: np.ndarray, k: int):
-    """:func:`top_k_sim` for one query: (similarities as float64, indices, largest similarity) of
-    its k nearest rows."""
+def neighbour_sums(e: np.ndarray, bank: np.ndarray, table: np.ndarray, k: int, temperature: float):
+    """One query's similarity-weighted sums over its k nearest rows of ``bank``:
+    ``w @ table[top k]`` as a list, with ``w = exp((cos - cos_nearest) / temperature)`` (the weights
+    of :func:`top_k_sim` + the batch formula, in as few numpy calls as one query allows)."""
     s = np.dot(bank, e)
     m = len(s)
-    if k >= m:
-        sims = s.astype(np.float64)
-        return sims, np.arange(m), sims.max()
-    part = s.argpartition(_kth(m, k))[m - k :]
-    sims = s[part].astype(np.float64)
-    return sims, part, sims[-1]
+    if k < m:
+        part = s.argpartition(_kth(m, k))[m - k :]
+        sims = s.take(part)
+        top = sims[-1]  # the largest, placed last by _kth
+    else:
+        part = _arange(m)
+        sims, top = s, s.max()
+    w = np.subtract(sims, top, dtype=np.float64)  # the batch path's float64 arithmetic
+    np.divide(w, temperature, out=w)
+    np.exp(w, out=w)
+    return np.dot(w, table.take(part, axis=0)).tolist()
 
 
-def weights_one(sims: np.ndarray, top: float, temperature: float) -> np.ndarray:
-    """``exp((sims - top) / temperature)`` in place (``sims`` is a scratch copy, ``top`` its max)."""
-    np.subtract(sims, top, out=sims)
-    np.divide(sims, temperature, out=sims)
-    return np.exp(sims, out=sims)
+def _arange(m: int, _memo={}) -> np.ndarray:  # noqa: B006 - a per-size memo of read-only ranges
+    r = _memo.get(m)
+    if r is None:
+        r = _memo[m] = np.arange(m)
+        r.flags.writeable = False
+    return r
 
 
 class KNNRouter(Router):
@@ -179,8 +186,6 @@ class KNNRouter(Router):
         """:meth:`predict_gain` and the score for one query, without batch bookkeeping."""
         self._check_fitted()
         e = one_embedding(prompt, embedding, self.encoder, self.bank_.shape[1])
-        sims, idx, top = top_k_one(e, float_bank(self, "bank_"), int(self.k))
-        w = weights_one(sims, top, float(self.temperature))
         prior = self.global_
         if category is not None:
             prior = table_get(self, "cat", self.cat_keys_, self.cat_values_, category, prior)
@@ -189,6 +194,8 @@ class KNNRouter(Router):
         g1 = self._derived(
             "gain1", self.gain_, lambda: np.column_stack([self.gain_, np.ones(len(self.gain_))])
         )
-        num, den = np.dot(w, g1[idx]).tolist()
+        num, den = neighbour_sums(
+            e, float_bank(self, "bank_"), g1, int(self.k), float(self.temperature)
+        )
         gain = (num + a * prior) / (den + a)
         return min(max((gain + 1.0) / 2.0, 0.0), 1.0)

@@ -15,7 +15,7 @@ from ..errors import RouterlabError
 from . import features as F
 from .base import Queries, Router, one_embedding
 from .category import index_get, lookup
-from .knn import float_bank, quantize, top_k_one, top_k_sim, weights_one
+from .knn import float_bank, neighbour_sums, quantize, top_k_sim
 from .mf import relative_costs
 
 
@@ -157,12 +157,12 @@ class UtilityRouter(Router):
         cost = self._derived("cost", self.rel_cost_, self.rel_cost_.tolist)
         if self.predictor == "knn":
             e = one_embedding(prompt, embedding, self.encoder, self.bank_.shape[1])
-            sims, idx, top = top_k_one(e, float_bank(self, "bank_"), int(self.k))
-            w = weights_one(sims, top, float(self.temperature))
             # one product gives the weighted sums per model and the sum of weights (last column)
             bq1 = self._derived("bq1", self.bank_quality_, lambda: np.column_stack(
                 [self.bank_quality_, np.ones(len(self.bank_quality_))]))  # fmt: skip
-            *num, den = np.dot(w, bq1[idx]).tolist()
+            *num, den = neighbour_sums(
+                e, float_bank(self, "bank_"), bq1, int(self.k), float(self.temperature)
+            )
             s = float(self.shrinkage)
             return [
                 (n + s * p) / (den + s) - lam * c for n, p, c in zip(num, prior, cost, strict=True)
