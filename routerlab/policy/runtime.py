@@ -53,8 +53,9 @@ DEFAULT_PII_PATTERNS: dict[str, str] = {
 #   phone      "+0", "(000" (from "(ddd)"), or "000 000" (from ddd, an optional ")", one of
 #              whitespace . -, then ddd)
 #   card       "000 000" too (from "dddd dddd" or "dddd-dddd")
-#   account_id "0000" and "AC" or one of "cc" (of "cct" / "ccount"), "ustomer", "ember", "lient"
-#              in any case.
+#   account_id "0000", and "AC" or "ACCT" then an optional " " and "0000", or a word (after a
+#              non-word character) starting with a, c or m then "cct", "ccount", "ustomer",
+#              "ember" or "lient", in any case.
 # A text without the literal cannot match the pattern, so skipping its regex changes no answer;
 # only texts that pass are searched. tests/policy/test_runtime.py checks this by fuzzing.
 _PRE_MAP = bytes(
@@ -177,7 +178,7 @@ class PiiDetector:
                         continue
                 else:
                     if account is None:
-                        account = b"0000" in b and (b"AC" in b or _has_account_word(b.lower()))
+                        account = b"0000" in b and (_has_ac_id(b) or _has_account_word(text))
                     if not account:
                         continue
             if rx.search(text):
@@ -185,8 +186,30 @@ class PiiDetector:
         return None
 
 
-def _has_account_word(low: bytes) -> bool:
-    return b"cc" in low or b"ustomer" in low or b"ember" in low or b"lient" in low
+def _has_ac_id(b: bytes) -> bool:
+    """``AC`` or ``ACCT``, an optional "-", then digits (as the pre-check's translation reads them)."""
+    return b"AC0000" in b or b"AC 0000" in b or b"ACCT0000" in b or b"ACCT 0000" in b
+
+
+def _has_account_word(text: str) -> bool:
+    """A word that starts with one of a, c, m then cct, ccount, ustomer, ember or lient (any case):
+    where account_id's keyword branch can start (its lookbehind wants no word character before)."""
+    w = b"  " + text.encode("ascii").translate(_WORD_MAP)
+    for k in (b"ustomer", b"ember", b"lient", b"cct", b"ccount"):
+        i = w.find(k)
+        while i >= 0:
+            if w[i - 2] == 32 and w[i - 1] in _ACM:
+                return True
+            i = w.find(k, i + 1)
+    return False
+
+
+#: ASCII byte -> lower case for [A-Za-z0-9_] (the ASCII word characters), else a space
+_WORD_MAP = bytes(
+    c | 32 if chr(c).isascii() and chr(c).isalpha() else c if chr(c) in "0123456789_" else 32
+    for c in range(256)
+)
+_ACM = frozenset(b"acm")
 
 
 class Policy:
