@@ -48,13 +48,17 @@ def test_ensemble_on_support_desk(bundled):
 
 
 @pytest.mark.parametrize("objective", ["gain", "win"])
-def test_score_one_equals_the_batch_row(fake_embeddings, objective):
+@pytest.mark.parametrize("words", [False, True], ids=["default", "words-member"])
+def test_score_one_equals_the_batch_row(fake_embeddings, objective, words):
     from router_data import make_outcomes
 
     from routerlab.routers import Queries
+    from routerlab.routers.ensemble import DEFAULT_MEMBERS, WORDS_MEMBER
 
     data = make_outcomes(150, seed=3)
-    r = make_router("ensemble", objective=objective).fit(data.subset(np.arange(100)))
+    members = [*DEFAULT_MEMBERS, WORDS_MEMBER] if words else None
+    r = make_router("ensemble", objective=objective, members=members)
+    r.fit(data.subset(np.arange(100)))
     test = Queries.from_outcomes(data.subset(np.arange(100, 150)))
     prompts = [*test.prompts, "", "  ", "ÄÖÜ café 東京"]
     cats = [*test.categories, "billing", None, "unseen"]
