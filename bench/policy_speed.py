@@ -133,6 +133,21 @@ def bench_decisions(n: int) -> dict:
     return out
 
 
+def machine_reference() -> dict:
+    """How fast this machine is right now, for reading the decision times: one small numpy call
+    (the unit every router's tail is made of) and the 421 x 384 float32 matrix-vector product (the
+    floor of a kNN decision on the sample's bank). On the 2-core VM these vary by up to 1.6x over an
+    hour, and the decision times move with them."""
+    rng = np.random.default_rng(0)
+    small = rng.standard_normal(50)
+    bank = rng.standard_normal((421, 384)).astype(np.float32)
+    qs = list(rng.standard_normal((60, 384)).astype(np.float32))
+    return {
+        "numpy_call_us": round(_median_us(lambda i: np.exp(small), range(200), reps=5), 2),
+        "matvec_421x384_us": round(_median_us(lambda e: np.dot(bank, e), qs, reps=10), 2),
+    }
+
+
 def bench_knn_bank_sizes(sizes=(421, 2_000, 14_042), n: int = 60) -> dict:
     """knn's decision grows with its training bank (one similarity per training query): the
     one-query score time at several bank sizes. SIMULATED banks (random unit vectors, random gains)
@@ -253,7 +268,14 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer prompts and pairs")
     args = ap.parse_args()
     n, pairs = (40, 20) if args.quick else (120, 60)
+    ref = machine_reference()
     dec = bench_decisions(n)
+    ref_after = machine_reference()
+    print(
+        f"machine state (before / after): one small numpy call {ref['numpy_call_us']:.2f} / "
+        f"{ref_after['numpy_call_us']:.2f} us, 421x384 float32 matvec "
+        f"{ref['matvec_421x384_us']:.1f} / {ref_after['matvec_421x384_us']:.1f} us"
+    )
     print(f"live embedding of one prompt: {dec['embed_us'] / 1e3:.2f} ms (median)")
     print(f"{'router':<26} {'decision us':>12} {'w/ caller flag':>15} {'share of embed':>15}")
     for kind, r in dec["routers"].items():
@@ -294,6 +316,8 @@ def main() -> None:
         "knn_score_us_by_bank_rows_simulated": sizes,
         "routers": dec["routers"],
         "load_avg_1min": load,
+        "machine_reference_before": ref,
+        "machine_reference_after": ref_after,
     }
     print(json.dumps(summary))
 

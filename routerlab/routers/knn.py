@@ -9,7 +9,10 @@ Improvements over the plain k-nearest-neighbour vote (RouterBench's KNN router):
   neighbour therefore falls back to its category's prior instead of a noisy vote.
 
 The training embeddings are stored quantised to int8 (scale 127; embeddings are unit vectors), which
-keeps the exported state about 4x smaller than floats and exactly reproducible through JSON.
+keeps the exported state about 4x smaller than floats and exactly reproducible through JSON. With
+``max_bank`` a large training table is compressed to that many k-means centroids (:mod:`.bank`),
+each weighted by the number of training queries it stands for: decision time and policy size then
+stop growing with the table.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import RouterlabError
+from .bank import compress
 from .base import Queries, Router, one_embedding
 from .category import lookup, smoothed_means, table_get
 
@@ -114,6 +118,9 @@ class KNNRouter(Router):
         Smoothing of the per-category prior itself.
     encoder : str, optional
         Sentence encoder folder (None = the bundled all-MiniLM-L6-v2).
+    max_bank : int, optional
+        Keep at most this many bank rows: a larger training table is compressed to ``max_bank``
+        centroids (each weighted by its member count). None = every training query.
 
     Examples
     --------
@@ -123,7 +130,7 @@ class KNNRouter(Router):
 
     kind = "knn"
     needs_embeddings = True
-    _array_state = {"bank_": np.int8, "gain_": float, "cat_values_": float}
+    _array_state = {"bank_": np.int8, "gain_": float, "count_": float, "cat_values_": float}
 
     def __init__(
         self,
@@ -133,6 +140,7 @@ class KNNRouter(Router):
         shrinkage: float = 10.0,
         category_alpha: float = 10.0,
         encoder: str | None = None,
+        max_bank: int | None = None,
         strong: str | None = None,
         weak: str | None = None,
         seed: int = 0,
@@ -144,6 +152,7 @@ class KNNRouter(Router):
         self.shrinkage = shrinkage
         self.category_alpha = category_alpha
         self.encoder = encoder
+        self.max_bank = max_bank
 
     def _fit(self, outcomes) -> None:
         if int(self.k) < 1:
@@ -152,8 +161,12 @@ class KNNRouter(Router):
             raise RouterlabError(f"temperature must be positive, got {self.temperature}")
         q = Queries.from_outcomes(outcomes)
         gain = self._gap(outcomes)
-        self.bank_ = quantize(q.embeddings_for(self.encoder))
-        self.gain_ = np.round(gain, 6)
+        e, bank_gain = q.embeddings_for(self.encoder), gain
+        self.count_ = None  # every training query is a bank row of weight 1
+        if self.max_bank is not None and len(e) > int(self.max_bank):
+            e, bank_gain, self.count_ = compress(e, gain, int(self.max_bank), int(self.seed))
+        self.bank_ = quantize(e)
+        self.gain_ = np.round(bank_gain, 6)
         keys, means, _, glob = smoothed_means(outcomes.categories, gain, float(self.category_alpha))
         self.cat_keys_ = [str(x) for x in keys]
         self.cat_values_ = means
@@ -173,6 +186,9 @@ class KNNRouter(Router):
             )
         sims, idx = top_k_sim(e, self.bank_, int(self.k), bank=float_bank(self, "bank_"))
         w = np.exp((sims - sims.max(1, keepdims=True)) / float(self.temperature))
+        count = getattr(self, "count_", None)  # policies exported before max_bank have none
+        if count is not None:
+            w = w * count[idx]
         prior = lookup(q.categories, self.cat_keys_, self.cat_values_, self.global_)
         if prior is None:
             prior = np.full(len(q), self.global_)
@@ -190,12 +206,16 @@ class KNNRouter(Router):
         if category is not None:
             prior = table_get(self, "cat", self.cat_keys_, self.cat_values_, category, prior)
         a = float(self.shrinkage)
-        # one product gives both sums: w . gain and w . 1
-        g1 = self._derived(
-            "gain1", self.gain_, lambda: np.column_stack([self.gain_, np.ones(len(self.gain_))])
-        )
+        # one product gives both sums: w . (count * gain) and w . count
+        g1 = self._derived("gain1", self.gain_, self._gain_count)
         num, den = neighbour_sums(
             e, float_bank(self, "bank_"), g1, int(self.k), float(self.temperature)
         )
         gain = (num + a * prior) / (den + a)
         return min(max((gain + 1.0) / 2.0, 0.0), 1.0)
+
+    def _gain_count(self) -> np.ndarray:
+        count = getattr(self, "count_", None)
+        if count is None:
+            return np.column_stack([self.gain_, np.ones(len(self.gain_))])
+        return np.column_stack([self.gain_ * count, count])

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import RouterlabError
 from . import features as F
+from .bank import compress
 from .base import Queries, Router, one_embedding
 from .category import index_get, lookup
 from .knn import float_bank, neighbour_sums, quantize, top_k_sim
@@ -31,6 +32,9 @@ class UtilityRouter(Router):
     l2 : float
         Ridge penalty.
     encoder : str, optional
+    max_bank : int, optional
+        kNN only: compress a larger training table to this many bank centroids (see
+        :mod:`~routerlab.routers.bank`). None = every training query.
 
     Examples
     --------
@@ -44,6 +48,7 @@ class UtilityRouter(Router):
     _array_state = {
         "bank_": np.int8,
         "bank_quality_": float,
+        "count_": float,
         "cat_quality_": float,
         "global_quality_": float,
         "coef_": float,
@@ -60,6 +65,7 @@ class UtilityRouter(Router):
         shrinkage: float = 10.0,
         l2: float = 1.0,
         encoder: str | None = None,
+        max_bank: int | None = None,
         seed: int = 0,
     ):
         super().__init__(seed=seed)
@@ -70,6 +76,7 @@ class UtilityRouter(Router):
         self.shrinkage = shrinkage
         self.l2 = l2
         self.encoder = encoder
+        self.max_bank = max_bank
 
     def _fit(self, outcomes) -> None:
         if self.predictor not in ("knn", "ridge"):
@@ -89,8 +96,11 @@ class UtilityRouter(Router):
         self.global_quality_ = glob
         self.rel_cost_ = relative_costs(outcomes, self.models_)
         if self.predictor == "knn":
-            self.bank_ = quantize(E)
-            self.bank_quality_ = np.round(Q, 6)
+            bank, bank_q, self.count_ = E, Q, None  # count_ None: every row weighs 1
+            if self.max_bank is not None and len(E) > int(self.max_bank):
+                bank, bank_q, self.count_ = compress(E, Q, int(self.max_bank), int(self.seed))
+            self.bank_ = quantize(bank)
+            self.bank_quality_ = np.round(bank_q, 6)
         else:
             X = self._design(E, ci)
             self.coef_ = np.stack(
@@ -126,6 +136,9 @@ class UtilityRouter(Router):
                 )
             sims, idx = top_k_sim(E, self.bank_, int(self.k), bank=float_bank(self, "bank_"))
             w = np.exp((sims - sims.max(1, keepdims=True)) / float(self.temperature))
+            count = getattr(self, "count_", None)  # policies exported before max_bank have none
+            if count is not None:
+                w = w * count[idx]
             s = float(self.shrinkage)
             num = np.einsum("nk,nkm->nm", w, self.bank_quality_[idx]) + s * prior
             return num / (w.sum(1, keepdims=True) + s)
@@ -158,8 +171,7 @@ class UtilityRouter(Router):
         if self.predictor == "knn":
             e = one_embedding(prompt, embedding, self.encoder, self.bank_.shape[1])
             # one product gives the weighted sums per model and the sum of weights (last column)
-            bq1 = self._derived("bq1", self.bank_quality_, lambda: np.column_stack(
-                [self.bank_quality_, np.ones(len(self.bank_quality_))]))  # fmt: skip
+            bq1 = self._derived("bq1", self.bank_quality_, self._quality_count)
             *num, den = neighbour_sums(
                 e, float_bank(self, "bank_"), bq1, int(self.k), float(self.temperature)
             )
@@ -175,3 +187,10 @@ class UtilityRouter(Router):
             x[d + ci] = 1.0
         pred = (self.coef_[:, 1:] @ x + self.coef_[:, 0]).tolist()
         return [q - lam * c for q, c in zip(pred, cost, strict=True)]
+
+    def _quality_count(self) -> np.ndarray:
+        """[count x quality per model, count] per bank row: one product gives the weighted sums."""
+        count = getattr(self, "count_", None)
+        if count is None:
+            count = np.ones(len(self.bank_quality_))
+        return np.column_stack([self.bank_quality_ * count[:, None], count])

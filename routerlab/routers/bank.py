@@ -1,0 +1,80 @@
+"""Compressing a neighbour bank: ``size`` spherical k-means centroids stand in for many training rows.
+
+A kNN-type router scores a query against every row of its bank, so its decision time and its exported
+state grow with the training table (about 2 ms and 12 MB of JSON per decision at RouteLLM MMLU's
+14,042 rows). :func:`compress` replaces the rows by ``size`` unit-length centroids, each carrying the
+mean of its members' values and its member count; the router weights a centroid by its count, so a
+centroid stands for its members in the weighted vote.
+
+The clustering is plain Lloyd iterations on cosine similarity from a seeded random start: the same
+table and seed give the same bank.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import RouterlabError
+
+_CHUNK = 4096
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(n > 0, n, 1.0)
+
+
+def _nearest(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Index of the most similar centre of each row (ties: the lowest index)."""
+    out = np.empty(len(x), dtype=np.int64)
+    for a in range(0, len(x), _CHUNK):
+        out[a : a + _CHUNK] = (x[a : a + _CHUNK] @ centres.T).argmax(1)
+    return out
+
+
+def compress(
+    embeddings: np.ndarray, values: np.ndarray, size: int, seed: int = 0, iterations: int = 15
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(centroids (m, d) unit float32, mean values (m, ...) float64, counts (m,) float64), m <= size.
+
+    Parameters
+    ----------
+    embeddings : array (n, d)
+        Unit-length rows.
+    values : array (n,) or (n, K)
+        What each row carries (a quality gain, or one quality per model); centroids get the mean.
+    size : int
+        At most this many centroids (clusters that end up empty are dropped).
+    seed, iterations : int
+        Seeded random start, then Lloyd iterations (stopping early when no row changes cluster).
+    """
+    x = np.asarray(embeddings, dtype=np.float32)
+    v = np.asarray(values, dtype=float)
+    n = len(x)
+    if int(size) < 1:
+        raise RouterlabError(f"max_bank must be at least 1, got {size}")
+    if len(v) != n:
+        raise RouterlabError(f"{n} embeddings but {len(v)} values: they must pair up")
+    if n <= size:
+        return x.copy(), v.copy(), np.ones(n)
+    rng = np.random.default_rng(seed)
+    centres = x[np.sort(rng.choice(n, size=int(size), replace=False))]
+    labels = _nearest(x, centres)
+    for _ in range(int(iterations)):
+        sums = np.zeros((len(centres), x.shape[1]))
+        np.add.at(sums, labels, x)
+        counts = np.bincount(labels, minlength=len(centres))
+        keep = counts > 0
+        centres = _unit(sums[keep]).astype(np.float32)
+        new = _nearest(x, centres)
+        if len(centres) == len(keep) and np.array_equal(new, labels):
+            break
+        labels = new
+    counts = np.bincount(labels, minlength=len(centres)).astype(float)
+    keep = counts > 0
+    remap = np.cumsum(keep) - 1
+    labels, centres, counts = remap[labels], centres[keep], counts[keep]
+    sums = np.zeros((len(centres), *v.shape[1:]))
+    np.add.at(sums, labels, v)
+    means = sums / counts.reshape(-1, *([1] * (v.ndim - 1)))
+    return centres, means, counts
