@@ -32,6 +32,16 @@ def _nearest(x: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return out
 
 
+def _group_sums(x: np.ndarray, labels: np.ndarray, m: int) -> np.ndarray:
+    """Row sums of ``x`` per label 0..m-1 (float64; zeros for an empty label)."""
+    order = np.argsort(labels, kind="stable")
+    ls = labels[order]
+    starts = np.flatnonzero(np.r_[True, ls[1:] != ls[:-1]])
+    out = np.zeros((m, *x.shape[1:]))
+    out[ls[starts]] = np.add.reduceat(np.asarray(x, dtype=float)[order], starts, axis=0)
+    return out
+
+
 def compress(
     embeddings: np.ndarray, values: np.ndarray, size: int, seed: int = 0, iterations: int = 15
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,8 +71,7 @@ def compress(
     centres = x[np.sort(rng.choice(n, size=int(size), replace=False))]
     labels = _nearest(x, centres)
     for _ in range(int(iterations)):
-        sums = np.zeros((len(centres), x.shape[1]))
-        np.add.at(sums, labels, x)
+        sums = _group_sums(x, labels, len(centres))
         counts = np.bincount(labels, minlength=len(centres))
         keep = counts > 0
         centres = _unit(sums[keep]).astype(np.float32)
@@ -74,7 +83,6 @@ def compress(
     keep = counts > 0
     remap = np.cumsum(keep) - 1
     labels, centres, counts = remap[labels], centres[keep], counts[keep]
-    sums = np.zeros((len(centres), *v.shape[1:]))
-    np.add.at(sums, labels, v)
+    sums = _group_sums(v, labels, len(centres))
     means = sums / counts.reshape(-1, *([1] * (v.ndim - 1)))
     return centres, means, counts

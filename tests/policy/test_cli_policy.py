@@ -150,3 +150,26 @@ def test_eval_accepts_tables_named_by_model_id(split, tmp_path):
     for k in ("escalation_share", "quality", "cost_per_1k"):
         assert a[k] == b[k]
     assert b["cheapest"] == "edge"
+
+
+def test_export_suggests_max_bank_for_a_large_bank(files, split, capsys, monkeypatch):
+    from routerlab.cli import policy_cmd
+
+    out = files["dir"] / "knn.json"
+    args = ["policy", "export", str(files["same"]), "--router", "knn", "--out", str(out)]
+    monkeypatch.setattr(policy_cmd, "BANK_NOTE_ROWS", 10)  # the sample's bank is small
+    assert main(args) == 0
+    printed = capsys.readouterr()
+    assert "MB)" in printed.out and "--param max_bank=1000" in printed.err
+    rows = len(policy.load(out).router.bank_)
+    assert f"bank of {rows:,} training queries" in printed.err
+    # refitted with a bank under the limit: no note, and the bank has at most max_bank rows
+    assert main([*args, "--param", "max_bank=8"]) == 0
+    assert "max_bank" not in capsys.readouterr().err
+    assert len(policy.load(out).router.bank_) <= 8
+    # the bank is also found inside ensembles and quality-aware routers
+    _, test = split
+    ens = make_router("ensemble", members=[{"kind": "knn"}, {"kind": "category"}]).fit(test)
+    assert policy_cmd.largest_bank(ens) == len(ens.members_[0].bank_) == test.n
+    assert policy_cmd.largest_bank(make_router("quality_aware").fit(test)) == test.n
+    assert policy_cmd.largest_bank(make_router("category").fit(test)) == 0
