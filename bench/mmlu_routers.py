@@ -44,6 +44,7 @@ def candidate_routers() -> dict:
     return {
         "category": make_router("category"),
         "knn": make_router("knn"),
+        "knn_bank1000": make_router("knn", max_bank=1000),  # the bank compressed (policy speed)
         "logistic": make_router("logistic"),  # embedding + category + length
         "logistic_tfidf": make_router("logistic", features=["words", "category"], objective="gain"),
         "mf": make_router("mf"),

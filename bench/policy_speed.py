@@ -10,7 +10,11 @@
    client -> the same ``llama_cpp.server`` directly, calls alternating, same prompt, one generated
    token; the median paired difference (target <= 5 ms).
 
-Run: ``.venv/bin/python bench/policy_speed.py [--quick]`` (about 1-2 minutes). Last line: JSON.
+4. a knn policy fitted on RouteLLM's MMLU outcomes: the whole training table as its bank vs
+   ``max_bank=1000`` centroids (decision time, policy size).
+
+Run: ``.venv/bin/python bench/policy_speed.py [--quick] [--no-mmlu]`` (2-3 minutes; embedding the
+MMLU questions takes a few more unless ``$ROUTERLAB_CACHE`` already holds them). Last line: JSON.
 """
 
 from __future__ import annotations
@@ -148,7 +152,7 @@ def machine_reference() -> dict:
     }
 
 
-def bench_knn_bank_sizes(sizes=(421, 2_000, 14_042), n: int = 60) -> dict:
+def bench_knn_bank_sizes(sizes=(421, 1_000, 2_000, 14_042), n: int = 60) -> dict:
     """knn's decision grows with its training bank (one similarity per training query): the
     one-query score time at several bank sizes. SIMULATED banks (random unit vectors, random gains)
     stand in for larger training tables; 14,042 is the size of the RouteLLM MMLU table."""
@@ -173,9 +177,56 @@ def bench_knn_bank_sizes(sizes=(421, 2_000, 14_042), n: int = 60) -> dict:
         )
         items = list(range(n))
         r.score_one("x", embedding=queries[0])
-        out[size] = round(
-            _median_us(lambda i, r=r: r.score_one("x", embedding=queries[i]), items), 2
-        )
+        out[size] = {
+            "score_us": round(
+                _median_us(lambda i, r=r: r.score_one("x", embedding=queries[i]), items), 2
+            ),
+            "state_mb": round(len(json.dumps(r.get_state())) / 1e6, 2),
+        }
+    return out
+
+
+def bench_mmlu_bank(max_bank: int = 1000, n: int = 120) -> dict | None:
+    """A knn policy fitted on RouteLLM's MMLU outcomes (70% of 14,042 questions, real embeddings):
+    the whole training table as its bank vs ``max_bank`` centroids. Decision time (PII regexes on),
+    policy file size and fit time; the APGR of both is in bench/mmlu_routers.py. None when the
+    MMLU files are not at ``$ROUTERLAB_MMLU_DIR`` / ../shared/data/routellm-mmlu."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from mmlu_routers import STRONG, WEAK, mmlu_path
+
+    from routerlab import policy
+    from routerlab.loaders import load_outcomes
+    from routerlab.routers import Queries, make_router
+
+    path = mmlu_path()
+    if not path.is_dir():
+        return None
+    table = load_outcomes(path)
+    train, test = table.train_test_split(0.3, seed=0)
+    emb = Queries.from_outcomes(test).embeddings_for()[:n]
+    prompts = test.prompts[:n]
+    out = {"train_rows": train.n}
+    with tempfile.TemporaryDirectory() as d:
+        for label, params in (("full", {}), (f"max_bank={max_bank}", {"max_bank": max_bank})):
+            t0 = time.perf_counter()
+            router = make_router("knn", strong=STRONG, weak=WEAK, **params).fit(train)
+            fit_s = time.perf_counter() - t0
+            file = policy.save(
+                policy.export_policy(
+                    router, train, rules=[{"type": "pii", "allow": [WEAK]}], n_boot=10
+                ),
+                Path(d) / "p.json",
+            )
+            p = policy.load(file)
+            p.route(prompts[0], embedding=emb[0])
+            out[label] = {
+                "bank_rows": len(router.bank_),
+                "decision_us": round(
+                    _median_us(lambda i, p=p: p.route(prompts[i], embedding=emb[i]), range(n)), 1
+                ),
+                "policy_mb": round(file.stat().st_size / 1e6, 2),
+                "fit_s": round(fit_s, 1),
+            }
     return out
 
 
@@ -265,7 +316,12 @@ def bench_serve(pairs: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer prompts and pairs")
+    ap.add_argument("--quick", action="store_true", help="fewer prompts and pairs, no MMLU")
+    ap.add_argument(
+        "--no-mmlu",
+        action="store_true",
+        help="skip the knn policy on MMLU (it embeds 14,042 questions unless cached)",
+    )
     args = ap.parse_args()
     n, pairs = (40, 20) if args.quick else (120, 60)
     ref = machine_reference()
@@ -293,8 +349,21 @@ def main() -> None:
     sizes = bench_knn_bank_sizes()
     print(
         "knn score by training-bank size (SIMULATED banks): "
-        + ", ".join(f"{k:,} rows {v:.0f} us" for k, v in sizes.items())
+        + ", ".join(
+            f"{k:,} rows {v['score_us']:.0f} us ({v['state_mb']:.2f} MB)" for k, v in sizes.items()
+        )
     )
+    mmlu = None if args.quick or args.no_mmlu else bench_mmlu_bank()
+    if mmlu:
+        print(
+            f"knn policy on MMLU ({mmlu['train_rows']:,} training questions): "
+            + "; ".join(
+                f"{k}: {v['bank_rows']:,} rows, {v['decision_us']:.0f} us per decision, "
+                f"{v['policy_mb']:.1f} MB, fit {v['fit_s']:.1f} s"
+                for k, v in mmlu.items()
+                if k != "train_rows"
+            )
+        )
     srv = bench_serve(pairs)
     print(
         f"serve: direct {srv['direct_ms']:.2f} ms, via routerlab serve {srv['via_serve_ms']:.2f} ms, "
@@ -314,6 +383,7 @@ def main() -> None:
         "target_serve_overhead_ms": 5,
         "serve": srv,
         "knn_score_us_by_bank_rows_simulated": sizes,
+        "knn_policy_mmlu": mmlu,
         "routers": dec["routers"],
         "load_avg_1min": load,
         "machine_reference_before": ref,
