@@ -42,6 +42,21 @@ def _group_sums(x: np.ndarray, labels: np.ndarray, m: int) -> np.ndarray:
     return out
 
 
+def bank_limit(max_bank) -> int | None:
+    """``max_bank`` as an int (None stays None), or a one-line error that says what to give."""
+    if max_bank is None:
+        return None
+    if (
+        isinstance(max_bank, bool)
+        or not isinstance(max_bank, (int, float))
+        or max_bank != int(max_bank)
+    ):
+        raise RouterlabError(f"max_bank must be a whole number of bank rows, got {max_bank!r}")
+    if int(max_bank) < 1:
+        raise RouterlabError(f"max_bank must be at least 1, got {max_bank}")
+    return int(max_bank)
+
+
 def compress(
     embeddings: np.ndarray, values: np.ndarray, size: int, seed: int = 0, iterations: int = 15
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import RouterlabError
-from .bank import compress
+from .bank import bank_limit, compress
 from .base import Queries, Router, one_embedding
 from .category import lookup, smoothed_means, table_get
 
@@ -163,8 +163,9 @@ class KNNRouter(Router):
         gain = self._gap(outcomes)
         e, bank_gain = q.embeddings_for(self.encoder), gain
         self.count_ = None  # every training query is a bank row of weight 1
-        if self.max_bank is not None and len(e) > int(self.max_bank):
-            e, bank_gain, self.count_ = compress(e, gain, int(self.max_bank), int(self.seed))
+        limit = bank_limit(self.max_bank)
+        if limit is not None and len(e) > limit:
+            e, bank_gain, self.count_ = compress(e, gain, limit, int(self.seed))
         self.bank_ = quantize(e)
         self.gain_ = np.round(bank_gain, 6)
         keys, means, _, glob = smoothed_means(outcomes.categories, gain, float(self.category_alpha))

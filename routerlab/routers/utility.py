@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import RouterlabError
 from . import features as F
-from .bank import compress
+from .bank import bank_limit, compress
 from .base import Queries, Router, one_embedding
 from .category import index_get, lookup
 from .knn import float_bank, neighbour_sums, quantize, top_k_sim
@@ -97,8 +97,9 @@ class UtilityRouter(Router):
         self.rel_cost_ = relative_costs(outcomes, self.models_)
         if self.predictor == "knn":
             bank, bank_q, self.count_ = E, Q, None  # count_ None: every row weighs 1
-            if self.max_bank is not None and len(E) > int(self.max_bank):
-                bank, bank_q, self.count_ = compress(E, Q, int(self.max_bank), int(self.seed))
+            limit = bank_limit(self.max_bank)
+            if limit is not None and len(E) > limit:
+                bank, bank_q, self.count_ = compress(E, Q, limit, int(self.seed))
             self.bank_ = quantize(bank)
             self.bank_quality_ = np.round(bank_q, 6)
         else:

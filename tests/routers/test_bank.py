@@ -96,3 +96,11 @@ def test_utility_max_bank(fake_embeddings):
     np.testing.assert_array_equal(
         full.score(test), make_router("utility", k=10).fit(train).score(test)
     )
+
+
+@pytest.mark.parametrize("bad", [0, -3, "many", 2.5, True])
+def test_bad_max_bank_is_a_one_line_error(fake_embeddings, bad):
+    data = make_outcomes(40, seed=4)
+    for kind in ("knn", "utility"):
+        with pytest.raises(RouterlabError, match="max_bank must be"):
+            make_router(kind, max_bank=bad).fit(data)
