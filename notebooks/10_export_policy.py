@@ -24,6 +24,7 @@
 
 # %%
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -140,6 +141,29 @@ batch = prod.route_batch(Queries.from_outcomes(calibration))
 here = router.route(calibration, threshold=choice.threshold)
 free = ~batch.rule_applied
 float(np.mean(batch.columns[free] == here[free])), int(batch.rule_applied.sum())
+
+# %% [markdown]
+# ## What a decision costs
+#
+# Production calls `route` once per request. Timed here on each calibration prompt, with the
+# embeddings computed beforehand (embedding a prompt takes milliseconds; the decision after it takes
+# microseconds). Your machine's figure will differ; `bench/policy_speed.py` measures every router.
+
+# %%
+emb = Queries.from_outcomes(calibration).embeddings_for() if prod.needs_embeddings else None
+seconds = []
+for i, text in enumerate(calibration.prompts):
+    t0 = time.perf_counter()
+    prod.route(text, embedding=None if emb is None else emb[i])
+    seconds.append(time.perf_counter() - t0)
+f"median {np.median(seconds) * 1e6:.0f} µs per decision; policy file {path.stat().st_size / 1e3:.0f} kB"
+
+# %% [markdown]
+# Routers over a neighbour bank (`knn`, `utility`, `quality_aware`, an ensemble's kNN member) compare
+# each request with every training query, so their time and file size grow with the training
+# table. On a large table, refit with `max_bank=1000` (e.g. `make_router("knn", max_bank=1000)`):
+# the bank becomes 1,000 centroids weighted by the queries they stand for (README: *What a decision
+# costs in production*).
 
 # %% [markdown]
 # ## Watching it: the drift alarm

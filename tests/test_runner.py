@@ -18,6 +18,15 @@ from routerlab.models import TransientBackendError
 from routerlab.runner import COLUMNS, SequentialStrategy, ThreadPoolStrategy, run_batch
 
 
+@pytest.fixture
+def ctrl_c():
+    """Python's own Ctrl-C handler, as in a terminal. A process started in the background by a
+    non-interactive shell inherits SIGINT ignored, and Python then never raises KeyboardInterrupt."""
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
+
 def test_models_by_prompts_table(tmp_cache):
     a, b = FakeBackend("a"), FakeBackend("b")
     res = run_batch([a, b], ["x", "y", "z"], params={"max_tokens": 2}, progress=False)
@@ -101,7 +110,7 @@ def test_concurrency_and_pluggable_strategy(tmp_cache):
     assert Reversed.used and list(res2.df["text"]) == [f"echo:{p}" for p in prompts]
 
 
-def test_ctrl_c_keeps_finished_calls_and_rerun_completes_the_rest(tmp_cache):
+def test_ctrl_c_keeps_finished_calls_and_rerun_completes_the_rest(tmp_cache, ctrl_c):
     done = [0]
 
     class Interrupting(FakeBackend):
@@ -192,7 +201,7 @@ def test_server_stopped_mid_batch_then_resumed(llama_server, tmp_cache):
     assert list(second.df["text"][:3]) == list(first.df["text"][:3])  # nothing lost
 
 
-def test_ctrl_c_stops_pending_retries(tmp_cache):
+def test_ctrl_c_stops_pending_retries(tmp_cache, ctrl_c):
     class Flaky(FakeBackend):
         kind = "openai"
 
