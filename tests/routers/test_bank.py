@@ -31,13 +31,15 @@ def test_compress_keeps_counts_and_member_means():
     # the same input and seed give the same bank; 2-d values are averaged per column
     c2, m2, n2 = compress(x, np.column_stack([v, -v]), 3, seed=0)
     np.testing.assert_array_equal(c, c2)
-    np.testing.assert_allclose(m2[:, 0], m) and np.testing.assert_allclose(m2[:, 1], -m)
+    np.testing.assert_allclose(m2[:, 0], m)
+    np.testing.assert_allclose(m2[:, 1], -m)
 
 
 def test_compress_small_or_bad_input():
     x, v = _clusters(per=2)
     c, m, n = compress(x, v, 10)  # fewer rows than size: kept as they are
-    np.testing.assert_array_equal(c, x) and np.testing.assert_array_equal(m, v)
+    np.testing.assert_array_equal(c, x)
+    np.testing.assert_array_equal(m, v)
     assert n.tolist() == [1.0] * len(x)
     with pytest.raises(RouterlabError, match="max_bank must be at least 1"):
         compress(x, v, 0)
