@@ -255,12 +255,16 @@ class PolicyServer:
         timeout: float = 120.0,
     ):
         verifier = getattr(policy.router, "verifier", None)
-        if policy.is_cascade and verifier != "confidence":
+        if policy.is_cascade and verifier not in ("confidence", "learned"):
             raise PolicyError(
                 f"{policy.where}: serve runs cascades with the confidence verifier (the backend's "
-                f"logprobs); this cascade uses {verifier!r}"
+                f"logprobs) or the learned one (answer embeddings); this cascade uses {verifier!r}"
             )
         self.policy = policy
+        self._verifier = verifier
+        self._id_to_col = {
+            policy._col_to_id[c]: c for c in getattr(policy.router, "models_", None) or ()
+        }
         self.log_prompts = log_prompts
         self.timeout = float(timeout)
         self._backends: dict[str, Any] = dict(backends or {})
@@ -506,10 +510,23 @@ class PolicyServer:
                     502, f"backend {fb} (fallback) failed: {exc2}", "api_error", "backend_error"
                 ) from None
 
+    def _verify(self, model_id: str, messages, completion) -> float:
+        """A stage answer's verifier score in [0, 1], as the cascade was fitted: the confidence
+        verifier maps the answer's mean token logprob with the router's own ``confidence_score``
+        (exp(mean logprob)); the learned one scores the (prompt, answer) embeddings."""
+        router = self.policy.router
+        if self._verifier == "learned":
+            prompt = text_of(messages)[0]
+            return router.verifier_score_one(self._id_to_col[model_id], prompt, completion.text)
+        conf = completion.confidence
+        hook = getattr(router, "confidence_score", None)  # the router's own map
+        if callable(hook):
+            return float(np.asarray(hook(np.array([np.nan if conf is None else conf])))[0])
+        return 0.0 if conf is None or not math.isfinite(conf) else min(max(conf, 0.0), 1.0)
+
     def _cascade(self, decision: Decision, messages, params, info) -> tuple[Any, Decision]:
-        """Run the cascade live: accept a stage's answer when its confidence clears the stage's
-        threshold (the router's own ``confidence_score`` map: exp(mean logprob) >= threshold), else
-        escalate. Tokens and cost of every stage tried are added up."""
+        """Run the cascade live: accept a stage's answer when its verifier score clears the stage's
+        threshold, else escalate. Tokens and cost of every stage tried are added up."""
         from dataclasses import replace as _replace
 
         stages = self.policy.cascade_stages(decision.pii)
@@ -536,19 +553,14 @@ class PolicyServer:
             if last:
                 score = None
                 break
-            conf = completion.confidence
-            hook = getattr(self.policy.router, "confidence_score", None)  # the router's own map
-            if callable(hook):
-                score = float(np.asarray(hook(np.array([np.nan if conf is None else conf])))[0])
-            else:
-                score = 0.0 if conf is None or not math.isfinite(conf) else min(max(conf, 0.0), 1.0)
+            score = self._verify(mid, messages, completion)
             if score >= thr:
                 break
         assert completion is not None
         info["stages"] = tried
         reason = f"cascade: {' -> '.join(tried)}"
         if score is not None:
-            reason += f" (confidence {score:.3f} accepted)"
+            reason += f" ({self._verifier} {score:.3f} accepted)"
         total = _replace(
             completion, tokens_in=spent_in, tokens_out=spent_out, cost_usd=cost, latency_s=latency
         )

@@ -28,8 +28,9 @@ import numpy as np
 
 from ..errors import RouterlabError
 from ..verifiers import to_probability
+from . import base
 from . import features as F
-from .base import Queries, Router, as_queries
+from .base import Queries, Router, as_queries, one_embedding
 
 _NEVER = 2.0  # threshold above any verifier score (scores are clipped to [0, 1])
 
@@ -116,6 +117,28 @@ class CascadeRouter(Router):
             .astype(float)
         )
         return np.hstack([eq, ea, eq * ea])
+
+    def verifier_score_one(
+        self, stage: str, prompt: str, answer: str | None, embedding=None
+    ) -> float:
+        """The learned verifier's score in [0, 1] of one live answer from ``stage`` (a non-final
+        stage model): the ridge of :meth:`_verifier_scores` on ``[e_q, e_a, e_q * e_a]``, for a
+        server that runs the cascade on real requests. ``embedding``: the prompt's, when known."""
+        self._check_fitted()
+        if self.verifier != "learned":
+            raise RouterlabError(
+                f"verifier_score_one scores the learned verifier; this cascade uses {self.verifier!r}"
+            )
+        early = list(self.models_[:-1])
+        if stage not in early:
+            raise RouterlabError(f"{stage!r} is not an early stage of this cascade: {early}")
+        w = self.verifier_coef_[early.index(stage)]
+        d = (len(w) - 1) // 3
+        eq = one_embedding(prompt, embedding, self.encoder, d).astype(float)
+        answer_text = "" if answer is None else str(answer)
+        ea = base._embed_texts([answer_text], self.encoder)[0].astype(float)
+        x = np.concatenate([eq, ea, eq * ea])[None, :]
+        return float(np.clip(F.Design(x).dot(w), 0.0, 1.0)[0])
 
     @staticmethod
     def confidence_score(confidence) -> np.ndarray:

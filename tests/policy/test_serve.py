@@ -263,6 +263,49 @@ def test_cascade_runs_live_and_counts_every_stage(split, edge_server, llama_serv
             assert llama_server.request_count() == n_cloud + (len(stages) - 1)
 
 
+def test_learned_verifier_cascade_runs_live(split, edge_server, llama_server):
+    """The learned verifier scores each live edge answer from the (prompt, answer) embeddings."""
+    train, _ = split
+    models = {
+        "smollm2-135m": {"id": "edge", "backend": "openai", "model": edge_server.alias,
+                         "base_url": edge_server.base_url, "tier": "edge", "price": "local"},
+        "scenario:frontier": {"id": "cloud", "backend": "openai", "model": llama_server.alias,
+                              "base_url": llama_server.base_url, "tier": "cloud", "price": "frontier"},
+    }  # fmt: skip
+    # verifier scores are clipped to [0, 1]: threshold 0 accepts the edge answer, 1.01 escalates
+    for thr, stages in [(0.0, ["edge"]), (1.01, ["edge", "cloud"])]:
+        router = make_router(
+            "cascade", models=["smollm2-135m", "scenario:frontier"], verifier="learned",
+            thresholds=[thr],
+        ).fit(train)  # fmt: skip
+        p = policy.Policy(policy.export_policy(router, train, models=models, n_boot=20))
+        with PolicyServer(p, port=0) as srv:
+            client = openai.OpenAI(base_url=srv.url, api_key="x", max_retries=0, timeout=60)
+            n_edge, n_cloud = edge_server.request_count(), llama_server.request_count()
+            headers, resp = _ask(client, "What is 2 + 2?")
+            assert headers["x-routerlab-model"] == stages[-1] == resp.model
+            assert " -> ".join(stages) in headers["x-routerlab-reason"]
+            if len(stages) == 1:
+                assert "(learned " in headers["x-routerlab-reason"]
+            assert edge_server.request_count() == n_edge + 1
+            assert llama_server.request_count() == n_cloud + (len(stages) - 1)
+
+
+def test_judge_verifier_cascade_is_refused_by_serve(split):
+    from dataclasses import replace
+
+    from routerlab.policy.schema import PolicyError
+
+    train, _ = split
+    o = replace(train, queries=train.queries.assign(**{"judge:smollm2-135m": 0.5}))
+    router = make_router(
+        "cascade", models=["smollm2-135m", "scenario:frontier"], verifier="judge"
+    ).fit(o)
+    p = policy.Policy(policy.export_policy(router, o, n_boot=20))
+    with pytest.raises(PolicyError, match="this cascade uses 'judge'"):
+        PolicyServer(p, port=0)
+
+
 def test_backend_down_falls_back_and_keeps_serving(split, edge_server, tmp_path):
     train, _ = split
     router = make_router("random", threshold=0.0).fit(train)  # everything to the strong model

@@ -100,3 +100,28 @@ def test_confidence_verifier_reads_mean_logprob_as_probability(outcomes):
     # a column already in [0, 1] keeps its meaning
     probs = replace(o, confidence=np.exp(o.confidence))
     np.testing.assert_array_equal(r.stages_tried(probs) == 1, accept)
+
+
+def test_learned_verifier_scores_one_live_answer_as_the_batch(outcomes, fake_embeddings):
+    """``verifier_score_one`` (what ``serve`` calls on a live answer) = the batch verifier score."""
+    from routerlab.errors import RouterlabError
+    from routerlab.routers import Queries
+
+    r = make_router("cascade", models=["weak", "mid", "strong"], verifier="learned").fit(outcomes)
+    q = Queries.from_outcomes(outcomes)
+    want = r._verifier_scores(outcomes, q)
+    emb = q.embeddings_for()
+    for j, stage in enumerate(["weak", "mid"]):
+        col = outcomes.responses[:, outcomes.col(stage)]
+        for i in range(0, outcomes.n, 7):
+            got = r.verifier_score_one(stage, outcomes.prompts[i], col[i])
+            assert abs(got - want[i, j]) <= 1e-12
+            assert (
+                abs(r.verifier_score_one(stage, "", col[i], embedding=emb[i]) - want[i, j]) <= 1e-12
+            )
+    assert 0.0 <= r.verifier_score_one("weak", "a prompt", None) <= 1.0  # no answer text
+    with pytest.raises(RouterlabError, match="not an early stage"):
+        r.verifier_score_one("strong", "p", "a")
+    conf = make_router("cascade", models=["weak", "strong"], thresholds=[0.5]).fit(outcomes)
+    with pytest.raises(RouterlabError, match="scores the learned verifier"):
+        conf.verifier_score_one("weak", "p", "a")
