@@ -6,7 +6,9 @@ router), ``GET /v1/models``, ``GET /health``. The decision goes in the response 
 (``x-routerlab-model``, ``x-routerlab-score``, ``x-routerlab-reason``) and in a JSONL decision log
 (time, model, score, reason, latency, tokens, cost; the prompt only with ``log_prompts=True``).
 Rules hold for every request: with the PII rule on, a request with PII never reaches a model
-outside the rule's ``allow`` list, even when a client asks for that model by name.
+outside the rule's ``allow`` list, even when a client asks for that model by name. A cascade policy
+runs live: each stage's answer is kept when its verifier (the answer's token confidence, or the
+learned verifier on the prompt and answer embeddings) clears the stage's threshold.
 
 Built on the standard library's ``ThreadingHTTPServer`` (HTTP/1.1 keep-alive), so the routing hop
 adds about a millisecond. Backends come from :mod:`routerlab.models` (no call cache: production
