@@ -42,6 +42,14 @@ def _group_sums(x: np.ndarray, labels: np.ndarray, m: int) -> np.ndarray:
     return out
 
 
+def with_counts(values: np.ndarray, count: np.ndarray | None) -> np.ndarray:
+    """(n, K + 1) rows ``[count x values, count]`` (count None: every row weighs 1), so that one
+    product with a query's neighbour weights gives the weighted sums and the total weight."""
+    v = np.asarray(values, dtype=float).reshape(len(values), -1)
+    c = np.ones(len(v)) if count is None else np.asarray(count, dtype=float)
+    return np.column_stack([v * c[:, None], c])
+
+
 def bank_limit(max_bank) -> int | None:
     """``max_bank`` as an int (None stays None), or a one-line error that says what to give."""
     if max_bank is None:

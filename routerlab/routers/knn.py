@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import RouterlabError
-from .bank import bank_limit, compress
+from .bank import bank_limit, compress, with_counts
 from .base import Queries, Router, one_embedding
 from .category import lookup, smoothed_means, table_get
 
@@ -208,15 +208,11 @@ class KNNRouter(Router):
             prior = table_get(self, "cat", self.cat_keys_, self.cat_values_, category, prior)
         a = float(self.shrinkage)
         # one product gives both sums: w . (count * gain) and w . count
-        g1 = self._derived("gain1", self.gain_, self._gain_count)
+        g1 = self._derived(
+            "gain1", self.gain_, lambda: with_counts(self.gain_, getattr(self, "count_", None))
+        )
         num, den = neighbour_sums(
             e, float_bank(self, "bank_"), g1, int(self.k), float(self.temperature)
         )
         gain = (num + a * prior) / (den + a)
         return min(max((gain + 1.0) / 2.0, 0.0), 1.0)
-
-    def _gain_count(self) -> np.ndarray:
-        count = getattr(self, "count_", None)
-        if count is None:
-            return np.column_stack([self.gain_, np.ones(len(self.gain_))])
-        return np.column_stack([self.gain_ * count, count])

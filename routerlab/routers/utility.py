@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import RouterlabError
 from . import features as F
-from .bank import bank_limit, compress
+from .bank import bank_limit, compress, with_counts
 from .base import Queries, Router, one_embedding
 from .category import index_get, lookup
 from .knn import float_bank, neighbour_sums, quantize, top_k_sim
@@ -172,7 +172,11 @@ class UtilityRouter(Router):
         if self.predictor == "knn":
             e = one_embedding(prompt, embedding, self.encoder, self.bank_.shape[1])
             # one product gives the weighted sums per model and the sum of weights (last column)
-            bq1 = self._derived("bq1", self.bank_quality_, self._quality_count)
+            bq1 = self._derived(
+                "bq1",
+                self.bank_quality_,
+                lambda: with_counts(self.bank_quality_, getattr(self, "count_", None)),
+            )
             *num, den = neighbour_sums(
                 e, float_bank(self, "bank_"), bq1, int(self.k), float(self.temperature)
             )
@@ -188,10 +192,3 @@ class UtilityRouter(Router):
             x[d + ci] = 1.0
         pred = (self.coef_[:, 1:] @ x + self.coef_[:, 0]).tolist()
         return [q - lam * c for q, c in zip(pred, cost, strict=True)]
-
-    def _quality_count(self) -> np.ndarray:
-        """[count x quality per model, count] per bank row: one product gives the weighted sums."""
-        count = getattr(self, "count_", None)
-        if count is None:
-            count = np.ones(len(self.bank_quality_))
-        return np.column_stack([self.bank_quality_ * count[:, None], count])

@@ -236,21 +236,23 @@ def test_cli_serve_refuses_missing_env_and_unbacked_models(split, tmp_path, monk
     assert main(["serve", str(path), "--port", "0"]) == 2
 
 
-def test_cascade_runs_live_and_counts_every_stage(split, edge_server, llama_server):
-    if "cascade" not in __import__("routerlab.routers", fromlist=["REGISTRY"]).REGISTRY:
-        pytest.skip("the cascade router is not registered yet")
-    train, test = split
+@pytest.mark.parametrize("verifier", ["confidence", "learned"])
+def test_cascade_runs_live_and_counts_every_stage(split, edge_server, llama_server, verifier):
+    """Each edge answer is scored live: by its token confidence, or by the learned verifier on
+    the (prompt, answer) embeddings."""
+    train, _ = split
     models = {
         "smollm2-135m": {"id": "edge", "backend": "openai", "model": edge_server.alias,
                          "base_url": edge_server.base_url, "tier": "edge", "price": "local"},
         "scenario:frontier": {"id": "cloud", "backend": "openai", "model": llama_server.alias,
                               "base_url": llama_server.base_url, "tier": "cloud", "price": "frontier"},
     }  # fmt: skip
-    # the confidence score is a probability in [0, 1]: threshold 0 accepts, 1.01 always escalates
+    # verifier scores are in [0, 1]: threshold 0 accepts the edge answer, 1.01 always escalates
     for thr, stages in [(0.0, ["edge"]), (1.01, ["edge", "cloud"])]:
         router = make_router(
-            "cascade", models=["smollm2-135m", "scenario:frontier"], thresholds=[thr]
-        ).fit(train)
+            "cascade", models=["smollm2-135m", "scenario:frontier"], verifier=verifier,
+            thresholds=[thr],
+        ).fit(train)  # fmt: skip
         p = policy.Policy(policy.export_policy(router, train, models=models, n_boot=20))
         assert p.route("What is 2 + 2?").model == "edge"
         with PolicyServer(p, port=0) as srv:
@@ -259,34 +261,8 @@ def test_cascade_runs_live_and_counts_every_stage(split, edge_server, llama_serv
             headers, resp = _ask(client, "What is 2 + 2?")
             assert headers["x-routerlab-model"] == stages[-1] == resp.model
             assert " -> ".join(stages) in headers["x-routerlab-reason"]
-            assert edge_server.request_count() == n_edge + 1
-            assert llama_server.request_count() == n_cloud + (len(stages) - 1)
-
-
-def test_learned_verifier_cascade_runs_live(split, edge_server, llama_server):
-    """The learned verifier scores each live edge answer from the (prompt, answer) embeddings."""
-    train, _ = split
-    models = {
-        "smollm2-135m": {"id": "edge", "backend": "openai", "model": edge_server.alias,
-                         "base_url": edge_server.base_url, "tier": "edge", "price": "local"},
-        "scenario:frontier": {"id": "cloud", "backend": "openai", "model": llama_server.alias,
-                              "base_url": llama_server.base_url, "tier": "cloud", "price": "frontier"},
-    }  # fmt: skip
-    # verifier scores are clipped to [0, 1]: threshold 0 accepts the edge answer, 1.01 escalates
-    for thr, stages in [(0.0, ["edge"]), (1.01, ["edge", "cloud"])]:
-        router = make_router(
-            "cascade", models=["smollm2-135m", "scenario:frontier"], verifier="learned",
-            thresholds=[thr],
-        ).fit(train)  # fmt: skip
-        p = policy.Policy(policy.export_policy(router, train, models=models, n_boot=20))
-        with PolicyServer(p, port=0) as srv:
-            client = openai.OpenAI(base_url=srv.url, api_key="x", max_retries=0, timeout=60)
-            n_edge, n_cloud = edge_server.request_count(), llama_server.request_count()
-            headers, resp = _ask(client, "What is 2 + 2?")
-            assert headers["x-routerlab-model"] == stages[-1] == resp.model
-            assert " -> ".join(stages) in headers["x-routerlab-reason"]
             if len(stages) == 1:
-                assert "(learned " in headers["x-routerlab-reason"]
+                assert f"({verifier} " in headers["x-routerlab-reason"]
             assert edge_server.request_count() == n_edge + 1
             assert llama_server.request_count() == n_cloud + (len(stages) - 1)
 

@@ -50,7 +50,7 @@ def test_ensemble_on_support_desk(bundled):
 @pytest.mark.parametrize("objective", ["gain", "win"])
 @pytest.mark.parametrize("words", [False, True], ids=["default", "words-member"])
 def test_score_one_equals_the_batch_row(fake_embeddings, objective, words):
-    from router_data import make_outcomes
+    from router_data import check_score_one_rows, make_outcomes
 
     from routerlab.routers import Queries
     from routerlab.routers.ensemble import DEFAULT_MEMBERS, WORDS_MEMBER
@@ -63,8 +63,4 @@ def test_score_one_equals_the_batch_row(fake_embeddings, objective, words):
     prompts = [*test.prompts, "", "  ", "ÄÖÜ café 東京"]
     cats = [*test.categories, "billing", None, "unseen"]
     emb = fake_embeddings(prompts)
-    for i, p in enumerate(prompts):
-        for c in (cats[i], None):
-            want = r.score(Queries([p], None if c is None else [c]))[0]
-            assert abs(r.score_one(p, c) - want) <= 1e-12, (p, c)
-            assert abs(r.score_one(p, c, embedding=emb[i]) - want) <= 1e-12, (p, c)
+    check_score_one_rows(r, prompts, cats, emb)

@@ -121,7 +121,7 @@ ODD_PROMPTS = [
 )
 @pytest.mark.parametrize("objective", ["win", "gain"])
 def test_score_one_equals_the_batch_row(fake_embeddings, features, objective):
-    from router_data import make_outcomes
+    from router_data import check_score_one_rows, make_outcomes
 
     from routerlab.routers import Queries
 
@@ -132,11 +132,7 @@ def test_score_one_equals_the_batch_row(fake_embeddings, features, objective):
     prompts = test.prompts + ODD_PROMPTS
     cats = [*test.categories, "billing", None, "unseen", "chat", "contracts", None]
     emb = fake_embeddings(prompts)
-    for i, p in enumerate(prompts):
-        for c in (cats[i], None):
-            want = r.score(Queries([p], None if c is None else [c]))[0]
-            assert abs(r.score_one(p, c) - want) <= 1e-12, (p, c)
-            assert abs(r.score_one(p, c, embedding=emb[i]) - want) <= 1e-12, (p, c)
+    check_score_one_rows(r, prompts, cats, emb)
 
 
 @pytest.mark.parametrize("n_buckets", [2**15, 1000, 2**32, 2**33])
