@@ -18,7 +18,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -70,18 +70,44 @@ _PRE_MAP = bytes(
 _PRE_KIND = {"email": 1, "phone": 2, "card": 2, "account_id": 3}
 
 
-class Decision(NamedTuple):
+class Decision:
     """Where one request goes: the policy model id, the router's score and a readable reason.
 
-    Immutable (a named tuple: cheap to build on every request)."""
+    Immutable by convention; iterates as ``(model, score, reason, pii)``. The reason is written
+    when first read, so a caller that only needs the model does not pay for formatting it."""
 
-    model: str
-    score: float | None
-    reason: str
-    pii: bool = False
+    __slots__ = ("model", "score", "pii", "_reason")
+
+    def __init__(self, model: str, score: float | None, reason, pii: bool = False):
+        self.model = model
+        self.score = score
+        self.pii = pii
+        #: the text, or (function, args) that writes it on first read
+        self._reason = reason
+
+    @property
+    def reason(self) -> str:
+        r = self._reason
+        if not isinstance(r, str):
+            r = self._reason = r[0](*r[1])
+        return r
+
+    def __iter__(self):
+        return iter((self.model, self.score, self.reason, self.pii))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Decision) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Decision(model={self.model!r}, score={self.score!r}, reason={self.reason!r}, "
+            f"pii={self.pii!r})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return self._asdict()
+        return {"model": self.model, "score": self.score, "reason": self.reason, "pii": self.pii}
 
 
 @dataclass
@@ -473,12 +499,9 @@ class Policy:
         if s is not None and s != s:  # nan: no score
             s = None
         mid = self._col_to_id[col]
-        reason = self._reason(col, s, threshold)
+        reason = (self._reason, (col, s, threshold, pii, why))  # written when read
         if pii and self.pii_rule is not None and mid not in self._allow:
-            reason = f"PII ({why}): rule keeps it on {self._allow[0]} instead of {mid}"
             mid = self._allow[0]
-        elif pii and self.pii_rule is not None:
-            reason += f"; PII ({why}) allowed on {mid}"
         return Decision(mid, s, reason, pii)
 
     def cascade_stages(self, pii: bool = False) -> list[tuple[str, float | None]]:
@@ -506,7 +529,16 @@ class Policy:
             reason += f"; PII ({why}): stages limited to {', '.join(m for m, _ in stages)}"
         return Decision(model=first, score=None, reason=reason, pii=pii)
 
-    def _reason(self, col: str, s: float | None, threshold: float | None) -> str:
+    def _reason(self, col, s, threshold, pii: bool = False, why: str = "") -> str:
+        text = self._router_reason(col, s, threshold)
+        if pii and self.pii_rule is not None:
+            mid = self._col_to_id[col]
+            if mid not in self._allow:
+                return f"PII ({why}): rule keeps it on {self._allow[0]} instead of {mid}"
+            text += f"; PII ({why}) allowed on {mid}"
+        return text
+
+    def _router_reason(self, col: str, s: float | None, threshold: float | None) -> str:
         kind = self._kind
         if s is None:
             return f"{kind} router chose {self._col_to_id[col]}"

@@ -509,6 +509,13 @@ class Router:
         t = self.threshold if threshold is None else threshold
         return (self.models_[1] if s >= t else self.models_[0]), s
 
+    def _one_rows(self) -> np.ndarray | None:
+        """Rows whose products with the query embedding are all the one-query score reads from
+        the embedding, or None (reads none, or not that way). Routers that return rows implement
+        ``_score_products(products, prompt, category)``: an ensemble stacks its members' rows
+        into one matrix product and hands each member its slice."""
+        return None
+
     def _derived(self, name: str, source: Any, build):
         """A private cache rebuilt when ``source`` (a fitted attribute) is replaced: lookup tables
         for the one-query path, never part of the exported state."""

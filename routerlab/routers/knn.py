@@ -36,14 +36,19 @@ def dequantize(bank_q: np.ndarray) -> np.ndarray:
     return bank_q.astype(np.float32) / 127.0
 
 
-def float_bank(router, name: str) -> np.ndarray:
-    """``dequantize(getattr(router, name))``, computed once per fitted or loaded bank and kept in a
-    private attribute (not part of the exported state)."""
+def float_bank(router, name: str, temperature: float | None = None) -> np.ndarray:
+    """``dequantize(getattr(router, name))`` (divided by ``temperature`` when given: the one-query
+    path's similarities then come out ready for the softmax weights), computed once per fitted or
+    loaded bank and kept in a private attribute (not part of the exported state)."""
     bank_q = getattr(router, name)
     cache = router.__dict__.setdefault("_float_banks", {})
-    hit = cache.get(name)
+    key = name if temperature is None else (name, temperature)
+    hit = cache.get(key)
     if hit is None or hit[0] is not bank_q:
-        hit = cache[name] = (bank_q, dequantize(bank_q))
+        bank = dequantize(bank_q)
+        if temperature is not None:
+            bank = (bank / np.float32(temperature)).astype(np.float32)
+        hit = cache[key] = (bank_q, bank)
     return hit[1]
 
 
@@ -76,31 +81,24 @@ def _kth(m: int, k: int):
     return (m - k, m - 1) if k > 1 else m - 1
 
 
-def neighbour_sums(e: np.ndarray, bank: np.ndarray, table: np.ndarray, k: int, temperature: float):
-    """One query's similarity-weighted sums over its k nearest rows of ``bank``:
-    ``w @ table[top k]`` as a list, with ``w = exp((cos - cos_nearest) / temperature)`` (the weights
-    of :func:`top_k_sim` + the batch formula, in as few numpy calls as one query allows)."""
-    s = np.dot(bank, e)
+def neighbour_sums(s: np.ndarray, table: np.ndarray, k: int):
+    """One query's similarity-weighted sums over its k nearest bank rows: ``w @ table[top k]`` as
+    a list, with ``w = exp((cos - cos_nearest) / temperature)`` (the weights of :func:`top_k_sim`
+    and the batch formula, in as few numpy calls as one query allows).
+
+    ``s``: the query's similarities divided by the temperature, float32 (the product with
+    ``float_bank(router, name, temperature)``); the weights are float32 too (relative error about
+    1e-7 against the batch's float64)."""
     m = len(s)
     if k < m:
         part = s.argpartition(_kth(m, k))[m - k :]
-        sims = s.take(part)
-        top = sims[-1]  # the largest, placed last by _kth
+        x = s.take(part)
+        x -= x[-1]  # the largest, placed last by _kth
+        table = table.take(part, axis=0)
     else:
-        part = _arange(m)
-        sims, top = s, s.max()
-    w = np.subtract(sims, top, dtype=np.float64)  # the batch path's float64 arithmetic
-    np.divide(w, temperature, out=w)
-    np.exp(w, out=w)
-    return np.dot(w, table.take(part, axis=0)).tolist()
-
-
-def _arange(m: int, _memo={}) -> np.ndarray:  # noqa: B006 - a per-size memo of read-only ranges
-    r = _memo.get(m)
-    if r is None:
-        r = _memo[m] = np.arange(m)
-        r.flags.writeable = False
-    return r
+        x = s - s.max()
+    np.exp(x, out=x)
+    return np.dot(x, table).tolist()
 
 
 class KNNRouter(Router):
@@ -203,16 +201,22 @@ class KNNRouter(Router):
         """:meth:`predict_gain` and the score for one query, without batch bookkeeping."""
         self._check_fitted()
         e = one_embedding(prompt, embedding, self.encoder, self.bank_.shape[1])
+        return self._score_products(np.dot(self._one_rows(), e), prompt, category)
+
+    def _one_rows(self) -> np.ndarray:
+        """The bank as float32 divided by the temperature: its product with the query embedding
+        is all :meth:`_score_products` needs (an ensemble stacks it with other members' rows)."""
+        return float_bank(self, "bank_", float(self.temperature))
+
+    def _score_products(self, s, prompt, category=None) -> float:
         prior = self.global_
         if category is not None:
             prior = table_get(self, "cat", self.cat_keys_, self.cat_values_, category, prior)
-        a = float(self.shrinkage)
         # one product gives both sums: w . (count * gain) and w . count
         g1 = self._derived(
             "gain1", self.gain_, lambda: with_counts(self.gain_, getattr(self, "count_", None))
         )
-        num, den = neighbour_sums(
-            e, float_bank(self, "bank_"), g1, int(self.k), float(self.temperature)
-        )
+        num, den = neighbour_sums(s, g1, int(self.k))
+        a = float(self.shrinkage)
         gain = (num + a * prior) / (den + a)
         return min(max((gain + 1.0) / 2.0, 0.0), 1.0)

@@ -157,16 +157,20 @@ class FeatureMixin:
 
         return self._derived(" ".join(names), getattr(self, names[0]), build)
 
-    def _dots_one(self, names, prompt, category, embedding) -> list[float]:
+    def _dots_one(self, names, prompt, category, embedding, products=None) -> list[float]:
         """``X.dot(w)`` of one query for each fitted vector named in ``names``, where X is the
-        one-row :meth:`_design` (the same features, without building the matrix)."""
+        one-row :meth:`_design` (the same features, without building the matrix). ``products``:
+        the embedding block's part when the caller has it already (an ensemble's shared product)."""
         w = self._one_query_weights(names)
         z = w.intercept
         if w.category is not None and category is not None:
             z = w.category.get(str(category), z)
         if w.embedding is not None:
-            e = one_embedding(prompt, embedding, self.encoder, self.emb_dim_)
-            z = [a + b for a, b in zip(z, (e.astype(float) @ w.embedding).tolist(), strict=True)]
+            if products is None:
+                e = one_embedding(prompt, embedding, self.encoder, self.emb_dim_)
+                # float32 e times float64 weights: numpy casts e first, as the batch's astype(float)
+                products = np.dot(e, w.embedding)
+            z = [a + b for a, b in zip(z, products.tolist(), strict=True)]
         if w.length is not None:
             ll = (math.log1p(len(prompt)) - self.len_mu_) / self.len_sd_
             z = [a + ll * b for a, b in zip(z, w.length, strict=True)]
@@ -254,7 +258,21 @@ class LogisticRouter(FeatureMixin, Router):
     def score_one(self, prompt, category=None, contains_pii=False, embedding=None) -> float:
         """:meth:`score` of one query, with floats and lists instead of a design matrix."""
         self._check_fitted()
+        return self._score_z(self._dots_one(self._one_names(), prompt, category, embedding))
+
+    def _one_names(self) -> tuple[str, ...]:
+        return ("coef_", "coef_loss_") if self.objective == "gain" else ("coef_",)
+
+    def _score_z(self, z: list[float]) -> float:
         if self.objective == "gain":
-            win, loss = self._dots_one(("coef_", "coef_loss_"), prompt, category, embedding)
-            return (F.sigmoid_one(win) - F.sigmoid_one(loss) + 1.0) / 2.0
-        return F.sigmoid_one(self._dots_one(("coef_",), prompt, category, embedding)[0])
+            return (F.sigmoid_one(z[0]) - F.sigmoid_one(z[1]) + 1.0) / 2.0
+        return F.sigmoid_one(z[0])
+
+    def _one_rows(self) -> np.ndarray | None:
+        """The embedding weights, one row per fitted vector (None without the embedding feature)."""
+        self._check_fitted()
+        w = self._one_query_weights(self._one_names()).embedding
+        return None if w is None else w.T
+
+    def _score_products(self, d, prompt, category=None) -> float:
+        return self._score_z(self._dots_one(self._one_names(), prompt, category, None, d))

@@ -177,9 +177,8 @@ class UtilityRouter(Router):
                 self.bank_quality_,
                 lambda: with_counts(self.bank_quality_, getattr(self, "count_", None)),
             )
-            *num, den = neighbour_sums(
-                e, float_bank(self, "bank_"), bq1, int(self.k), float(self.temperature)
-            )
+            s = np.dot(float_bank(self, "bank_", float(self.temperature)), e)
+            *num, den = neighbour_sums(s, bq1, int(self.k))
             s = float(self.shrinkage)
             return [
                 (n + s * p) / (den + s) - lam * c for n, p, c in zip(num, prior, cost, strict=True)

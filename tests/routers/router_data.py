@@ -134,13 +134,13 @@ def check_one_query_path(r, test):
         assert col == r.route(nocat)[i]
 
 
-def check_score_one_rows(r, prompts, cats, emb) -> None:
+def check_score_one_rows(r, prompts, cats, emb, tol: float = 1e-12) -> None:
     """``score_one`` of each prompt (with its category and without; with its embedding and
-    without) equals ``score`` of the same query as a one-row batch, to 1e-12."""
+    without) equals ``score`` of the same query as a one-row batch, to ``tol``."""
     from routerlab.routers import Queries
 
     for i, p in enumerate(prompts):
         for c in (cats[i], None):
             want = r.score(Queries([p], None if c is None else [c]))[0]
-            assert abs(r.score_one(p, c) - want) <= 1e-12, (p, c)
-            assert abs(r.score_one(p, c, embedding=emb[i]) - want) <= 1e-12, (p, c)
+            assert abs(r.score_one(p, c) - want) <= tol, (p, c)
+            assert abs(r.score_one(p, c, embedding=emb[i]) - want) <= tol, (p, c)
