@@ -10,8 +10,8 @@
    client -> the same ``llama_cpp.server`` directly, calls alternating, same prompt, one generated
    token; the median paired difference (target <= 5 ms).
 
-4. a knn policy fitted on RouteLLM's MMLU outcomes: the whole training table as its bank vs
-   ``max_bank=1000`` centroids (decision time, policy size).
+4. policies fitted on RouteLLM's MMLU outcomes: knn with the whole training table as its bank vs
+   ``max_bank=1000`` centroids, and the default ensemble (decision time, policy size).
 
 Run: ``.venv/bin/python bench/policy_speed.py [--quick] [--no-mmlu]`` (2-3 minutes; embedding the
 MMLU questions takes a few more unless ``$ROUTERLAB_CACHE`` already holds them). Last line: JSON.
@@ -196,10 +196,11 @@ def bench_knn_bank_sizes(sizes=(421, 1_000, 2_000, 14_042), n: int = 60) -> dict
 
 
 def bench_mmlu_bank(max_bank: int = 1000, n: int = 120) -> dict | None:
-    """A knn policy fitted on RouteLLM's MMLU outcomes (70% of 14,042 questions, real embeddings):
-    the whole training table as its bank vs ``max_bank`` centroids. Decision time (PII regexes on),
-    policy file size and fit time; the APGR of both is in bench/mmlu_routers.py. None when the
-    MMLU files are not at ``$ROUTERLAB_MMLU_DIR`` / ../shared/data/routellm-mmlu."""
+    """Policies fitted on RouteLLM's MMLU outcomes (70% of 14,042 questions, real embeddings): knn
+    with the whole training table as its bank vs ``max_bank`` centroids, and the default ensemble
+    (its knn member keeps 128 centroids). Decision time (PII regexes on), policy file size and fit
+    time; their APGR is in bench/mmlu_routers.py. None when the MMLU files are not at
+    ``$ROUTERLAB_MMLU_DIR`` / ../shared/data/routellm-mmlu."""
     sys.path.insert(0, str(ROOT / "bench"))
     from mmlu_routers import STRONG, WEAK, mmlu_path
 
@@ -216,9 +217,14 @@ def bench_mmlu_bank(max_bank: int = 1000, n: int = 120) -> dict | None:
     prompts = test.prompts[:n]
     out = {"train_rows": train.n}
     with tempfile.TemporaryDirectory() as d:
-        for label, params in (("full", {}), (f"max_bank={max_bank}", {"max_bank": max_bank})):
+        configs = (
+            ("knn full", "knn", {}),
+            (f"knn max_bank={max_bank}", "knn", {"max_bank": max_bank}),
+            ("ensemble (default)", "ensemble", {}),
+        )
+        for label, kind, params in configs:
             t0 = time.perf_counter()
-            router = make_router("knn", strong=STRONG, weak=WEAK, **params).fit(train)
+            router = make_router(kind, strong=STRONG, weak=WEAK, **params).fit(train)
             fit_s = time.perf_counter() - t0
             file = policy.save(
                 policy.export_policy(
@@ -228,8 +234,9 @@ def bench_mmlu_bank(max_bank: int = 1000, n: int = 120) -> dict | None:
             )
             p = policy.load(file)
             p.route(prompts[0], embedding=emb[0])
+            bank = router.bank_ if kind == "knn" else router.members_[0].bank_
             out[label] = {
-                "bank_rows": len(router.bank_),
+                "bank_rows": len(bank),
                 "decision_us": round(
                     _median_us(lambda i, p=p: p.route(prompts[i], embedding=emb[i]), range(n)), 1
                 ),
@@ -329,7 +336,7 @@ def main() -> None:
     ap.add_argument(
         "--no-mmlu",
         action="store_true",
-        help="skip the knn policy on MMLU (it embeds 14,042 questions unless cached)",
+        help="skip the policies on MMLU (it embeds 14,042 questions unless cached)",
     )
     args = ap.parse_args()
     n, pairs = (40, 20) if args.quick else (120, 60)
@@ -365,7 +372,7 @@ def main() -> None:
     mmlu = None if args.quick or args.no_mmlu else bench_mmlu_bank()
     if mmlu:
         print(
-            f"knn policy on MMLU ({mmlu['train_rows']:,} training questions): "
+            f"policies on MMLU ({mmlu['train_rows']:,} training questions): "
             + "; ".join(
                 f"{k}: {v['bank_rows']:,} rows, {v['decision_us']:.0f} us per decision, "
                 f"{v['policy_mb']:.1f} MB, fit {v['fit_s']:.1f} s"
@@ -392,7 +399,7 @@ def main() -> None:
         "target_serve_overhead_ms": 5,
         "serve": srv,
         "knn_score_us_by_bank_rows_simulated": sizes,
-        "knn_policy_mmlu": mmlu,
+        "policies_mmlu": mmlu,
         "routers": dec["routers"],
         "load_avg_1min": load,
         "machine_reference_before": ref,

@@ -159,11 +159,11 @@ for i, text in enumerate(calibration.prompts):
 f"median {np.median(seconds) * 1e6:.0f} µs per decision; policy file {path.stat().st_size / 1e3:.0f} kB"
 
 # %% [markdown]
-# Routers over a neighbour bank (`knn`, `utility`, `quality_aware`, an ensemble's kNN member) compare
-# each request with every training query, so their time and file size grow with the training
-# table. On a large table, refit with `max_bank=1000` (e.g. `make_router("knn", max_bank=1000)`):
-# the bank becomes 1,000 centroids weighted by the queries they stand for (README: *What a decision
-# costs in production*).
+# Routers over a neighbour bank (`knn`, `utility`, `quality_aware`) compare each request with every
+# training query, so their time and file size grow with the training table. On a large table,
+# refit with `max_bank=1000` (e.g. `make_router("knn", max_bank=1000)`): the bank becomes 1,000
+# centroids weighted by the queries they stand for. The default ensemble already keeps its kNN
+# member at 128 centroids (README: *What a decision costs in production*).
 
 # %% [markdown]
 # ## Watching it: the drift alarm

@@ -189,3 +189,31 @@ def test_embedding_given_in_any_array_form(split):
             assert p.route(test.prompts[i], embedding=form) == want
     with pytest.raises(RouterlabError, match="dimensions.*same encoder"):
         p.route(test.prompts[0], embedding=emb[0][:10])
+
+
+def test_decision_reason_is_written_when_read(split):
+    from routerlab.policy import Decision
+
+    train, test = split
+    router = make_router("random", threshold=0.5).fit(train)
+    p = policy.Policy(policy.export_policy(router, train, rules=["pii"], n_boot=20))
+    q = "What is the notice period in this contract?"
+    d = p.route(q, contains_pii=False)
+    assert not isinstance(d._reason, str)  # nothing formatted until asked
+    model, score, reason, pii = d
+    assert isinstance(reason, str) and d.reason is reason and "threshold 0.500" in reason
+    assert d.to_dict() == {"model": model, "score": score, "reason": reason, "pii": False}
+    assert d == Decision(model, score, reason, False) and d != Decision(model, score, "x", False)
+    assert f"reason={reason!r}" in repr(d)
+    # PII: kept on the allowed model, or allowed where the router sent it
+    allow = p.pii_rule["allow"]
+    for text in (q, "Why is the sky blue?", "Summarise clause 4 of the contract."):
+        dp = p.route(text, contains_pii=True)
+        plain = p.route(text, contains_pii=False)
+        assert dp.model in allow
+        if plain.model in allow:
+            assert dp.reason == plain.reason + f"; PII (flagged by the caller) allowed on {dp.model}"
+        else:
+            assert dp.reason == (
+                f"PII (flagged by the caller): rule keeps it on {allow[0]} instead of {plain.model}"
+            )

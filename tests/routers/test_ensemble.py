@@ -65,3 +65,17 @@ def test_score_one_equals_the_batch_row(fake_embeddings, objective, words):
     emb = fake_embeddings(prompts)
     # the knn member's one-query weights are float32 (the batch's float64): about 1e-7 apart
     check_score_one_rows(r, prompts, cats, emb, tol=1e-6)
+
+
+def test_default_knn_member_keeps_128_centroids(fake_embeddings):
+    """Whatever the size of the training table, the default ensemble's live decision compares the
+    query with at most 128 weighted centroids (each counting the training queries it stands for)."""
+    from router_data import make_outcomes
+
+    data = make_outcomes(300, seed=5)
+    r = make_router("ensemble").fit(data)
+    knn = r.members_[0]
+    assert knn.kind == "knn" and knn.bank_.shape[0] == 128
+    assert knn.count_.sum() == pytest.approx(300)
+    small = make_router("ensemble").fit(data.subset(np.arange(100)))
+    assert small.members_[0].bank_.shape[0] == 100 and small.members_[0].count_ is None
