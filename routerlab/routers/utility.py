@@ -166,7 +166,10 @@ class UtilityRouter(Router):
         ci = -1
         if category is not None:
             ci = index_get(self, "ci", self.cat_keys_, category)
-        prior = (self.cat_quality_[ci] if ci >= 0 else self.global_quality_).tolist()
+        if ci >= 0:
+            prior = self.cat_quality_[ci].tolist()
+        else:
+            prior = self._derived("glob", self.global_quality_, self.global_quality_.tolist)
         lam = float(self.lam)
         cost = self._derived("cost", self.rel_cost_, self.rel_cost_.tolist)
         if self.predictor == "knn":

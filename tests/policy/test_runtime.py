@@ -212,7 +212,9 @@ def test_decision_reason_is_written_when_read(split):
         plain = p.route(text, contains_pii=False)
         assert dp.model in allow
         if plain.model in allow:
-            assert dp.reason == plain.reason + f"; PII (flagged by the caller) allowed on {dp.model}"
+            assert (
+                dp.reason == plain.reason + f"; PII (flagged by the caller) allowed on {dp.model}"
+            )
         else:
             assert dp.reason == (
                 f"PII (flagged by the caller): rule keeps it on {allow[0]} instead of {plain.model}"
