@@ -79,3 +79,13 @@ def test_default_knn_member_keeps_128_centroids(fake_embeddings):
     assert knn.count_.sum() == pytest.approx(300)
     small = make_router("ensemble").fit(data.subset(np.arange(100)))
     assert small.members_[0].bank_.shape[0] == 100 and small.members_[0].count_ is None
+
+
+def test_shared_product_checks_the_embedding_width(fake_embeddings):
+    from router_data import make_outcomes
+
+    from routerlab.errors import RouterlabError
+
+    r = make_router("ensemble").fit(make_outcomes(60, seed=2))
+    with pytest.raises(RouterlabError, match="dimensions"):
+        r.score_one("hello", embedding=np.ones(3, dtype=np.float32))
